@@ -1,0 +1,20 @@
+"""vaultcrm: a personal CRM that is a folder of Markdown files."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["Vault", "Person", "__version__"]
+
+
+def __getattr__(name: str) -> object:
+    # Lazy: `import vaultcrm` stays cheap for the CLI's start-up.
+    if name == "Vault":
+        from .core import Vault
+
+        return Vault
+    if name == "Person":
+        from .model import Person
+
+        return Person
+    raise AttributeError(name)

@@ -1,0 +1,3 @@
+from vaultcrm.cli import main
+
+main()

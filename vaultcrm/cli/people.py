@@ -1,0 +1,440 @@
+"""People commands: add, log, show, list, set."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import UsageError
+from . import App, cli, json_option, output, pass_app
+
+if TYPE_CHECKING:
+    from ..cadence import DueInfo, Touch
+    from ..core import Vault
+    from ..model import Person
+
+
+def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None = None) -> dict[str, Any]:
+    """The stable JSON shape of a person (DESIGN.md "JSON that scripts can rely on")."""
+    info: DueInfo = v.due_info(p, touches)
+    level = v.settings.levels.get(p.closeness) if p.closeness else None
+    health = v.health(p)
+    friend = v.friend_level(p)
+    archived = v.is_archived(p)
+    status = "archived" if archived else ("snoozed" if info.snoozed else info.status)
+    return {
+        "name": p.name,
+        "path": p.path,
+        "aliases": list(p.aliases),
+        "closeness": p.closeness,
+        "closeness_name": level.name if level else None,
+        "circle": p.circle,
+        "stage": p.stage,
+        "tier": p.tier,
+        "cadence": info.cadence,
+        "kin": p.kin,
+        "health": health.value if health else None,
+        "band": health.band if health else None,
+        "friend_level": friend.level,
+        "friend_title": friend.title,
+        "status": status,
+        "last_touch": info.last_touch.isoformat() if info.last_touch else None,
+        "last_type": info.last_type,
+        "next_due": info.next_due.isoformat() if info.next_due else None,
+        "days_since": info.days,
+        "days_overdue": info.days_overdue,
+        "priority": info.priority,
+        "archived": archived,
+        "snooze_until": p.snooze_until.isoformat() if p.snooze_until else None,
+        "company": p.company,
+        "role": p.role,
+        "location": p.location,
+        "emails": list(p.emails),
+        "phones": list(p.phones),
+        "birthday": p.birthday,
+        "tags": list(p.tags),
+        "added": p.added.isoformat() if p.added else None,
+    }
+
+
+# ---------------------------------------------------------------------------
+# add
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--closeness", type=click.Choice(["1", "2", "3", "4"]), help="1 meet regularly, 2 now and then, 3 remote/old, 4 not yet met.")
+@click.option("--circle", help="A circle from vaultcrm.yaml (customers, creatives, pals, family …).")
+@click.option("--stage", help="stranger, suspect, contact, connection, prospect or client.")
+@click.option("--tier", help="A, B, C or D.")
+@click.option("--cadence", help="Override the cadence: 7d, 2w, 1m, 3m, 1y or none.")
+@click.option("--email", "emails", multiple=True, help="An email address (repeatable).")
+@click.option("--phone", "phones", multiple=True, help="A phone number (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--alias", "aliases", multiple=True, help="Another name they go by (repeatable).")
+@click.option("--company", help="Their organisation (written as a [[link]]).")
+@click.option("--role", help="Their role or job title.")
+@click.option("--location", help="Where they live.")
+@click.option("--birthday", help="YYYY-MM-DD, or --MM-DD when the year is unknown.")
+@click.option("--introduced-by", help="Who introduced you (written as a [[link]]).")
+@click.option("--kin", is_flag=True, default=None, help="Family: health decays at half speed.")
+@click.option("--note", default="", help="A first line of free notes.")
+@json_option
+@pass_app
+def add(app: App, name: str, note: str, **options: Any) -> None:
+    """Add a person: a new file in people/ from templates/person.md.j2.
+
+    The file is named after NAME (characters that are illegal in file names
+    are replaced); `added:` is set to today.
+
+    \b
+    Examples:
+      vaultcrm add "Klaus Breyer" --closeness 2 --circle creatives --tier B
+      vaultcrm add "Anna Schmidt" --email anna@example.com --tag berlin --tag founder
+    """
+    v = app.vault()
+    fields: dict[str, Any] = {}
+    order = ("aliases", "closeness", "circle", "stage", "tier", "cadence", "kin", "emails", "phones",
+             "company", "role", "location", "birthday", "tags", "introduced_by")
+    for key in order:
+        value = options.get(key)
+        if value in (None, (), ""):
+            continue
+        if isinstance(value, tuple):
+            fields[key] = list(value)
+        elif isinstance(value, bool):
+            fields[key] = value
+        else:
+            fields[key] = v.coerce(key, value)
+    if "introduced_by" in fields:
+        introducer = v.resolve(str(fields["introduced_by"]).strip("[]"))
+        fields["introduced_by"] = f"[[{introducer.name}]]"
+    rel = v.add_person(name, fields, note)
+    if app.json:
+        output.emit_json({"name": " ".join(name.split()), "path": rel})
+    else:
+        click.echo(f"Added {' '.join(name.split())} → {rel}")
+
+
+# ---------------------------------------------------------------------------
+# log
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("type_", metavar="TYPE")
+@click.argument("text", nargs=-1)
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="When it happened (default: today).")
+@click.option("--time", "time_", metavar="HH:MM", help="At what time.")
+@click.option("--in", "direction", flag_value="in", help="They reached out.")
+@click.option("--out", "direction", flag_value="out", help="You reached out.")
+@click.option("--min", "minutes", type=click.IntRange(min=1), help="How long, in minutes.")
+@click.option("--with", "with_", multiple=True, metavar="NAME", help="Someone else who took part (repeatable).")
+@click.option("--not-reached", is_flag=True, help="An attempt that did not reach them (not a touch).")
+@click.option("--template", metavar="NAME/VARIANT", help="The message template sent (implies --out).")
+@click.option("--via", help="The channel (linkedin, signal …).")
+@json_option
+@pass_app
+def log(app: App, name: str, type_: str, text: tuple[str, ...], date_: str | None, time_: str | None,
+        direction: str | None, minutes: int | None, with_: tuple[str, ...], not_reached: bool,
+        template: str | None, via: str | None) -> None:
+    """Log an interaction with NAME in their file's ## Log.
+
+    TYPE is a kind or alias from vaultcrm.yaml: meet (coffee, lunch, dinner …),
+    video, call, letter, intro, voice, message (text, email …), social, like, note.
+    NAME must match a person exactly, by alias, in any case or by a unique
+    prefix; an unknown name is an error, never a new file.
+
+    \b
+    Examples:
+      vaultcrm log Klaus coffee "talked about his new startup #idea"
+      vaultcrm log "Anna Schmidt" call --in --min 45
+      vaultcrm log Klaus dinner --with Anna --with "Ed Miller" --date 2026-11-20
+      vaultcrm log Klaus call "voicemail only" --not-reached
+    """
+    import re
+
+    v = app.vault()
+    person = v.resolve(name)
+    when = None
+    if date_:
+        try:
+            when = dt.date.fromisoformat(date_)
+        except ValueError:
+            raise UsageError(f"--date: '{date_}' is not a date (YYYY-MM-DD)") from None
+    if time_ is not None and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", time_):
+        raise UsageError(f"--time: '{time_}' is not a time (HH:MM)")
+    if template:
+        direction = direction or "out"
+    fields: dict[str, str] = {}
+    if direction:
+        fields["dir"] = direction
+    if minutes:
+        fields["min"] = str(minutes)
+    if with_:
+        others = []
+        for other in with_:
+            p = v.resolve(other)
+            if p.path != person.path and f"[[{p.name}]]" not in others:
+                others.append(f"[[{p.name}]]")
+        if others:
+            fields["with"] = ", ".join(others)
+    if not_reached:
+        fields["reached"] = "no"
+    if template:
+        fields["template"] = template
+    if via:
+        fields["via"] = via
+    line = v.log(person, type_, " ".join(text), date=when, time=time_, fields=fields)
+    when = when or v.today
+    if when > v.today:
+        output.warn(f"{line[2:12]} is in the future: it counts from that day on")
+    if app.json:
+        output.emit_json({"name": person.name, "path": person.path, "line": line})
+    else:
+        click.echo(f"Logged in {person.path}: {line}")
+
+
+# ---------------------------------------------------------------------------
+# show
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--why", is_flag=True, help="Explain the numbers: which touches gave what.")
+@click.option("--history", "limit", type=int, default=10, show_default=True, help="How many log entries to show.")
+@json_option
+@pass_app
+def show(app: App, name: str, why: bool, limit: int) -> None:
+    """Show a person's card: closeness, health, friend level, last and next touch, history.
+
+    \b
+    Examples:
+      vaultcrm show Klaus
+      vaultcrm show "Anna Schmidt" --why
+      vaultcrm show Klaus --json
+    """
+    v = app.vault()
+    match = v.match(name, allow_fuzzy=True)
+    p = match.person
+    if match.how == "fuzzy":
+        output.note(f"(showing {p.name} for '{name}')")
+    data = person_summary(v, p)
+    history = sorted(v.interactions_of(p), key=lambda it: (it.date, it.entry.line), reverse=True)
+    data["history"] = [
+        {"date": it.date.isoformat(), "type": it.type, "kind": it.kind, "text": it.text,
+         "direction": it.direction, "reached": it.reached, "path": it.entry.path, "line": it.entry.line}
+        for it in history[: max(limit, 0)]
+    ]
+    data["interactions"] = len(history)
+    tasks = [t for t in v.tasks() if t.is_open and (t.owner == p.path or v.lookup_any(t.links) == p.path)]
+    data["tasks"] = [
+        {"text": t.description, "due": t.due.isoformat() if t.due else None, "path": t.path, "line": t.line}
+        for t in tasks
+    ]
+    health = v.health(p)
+    friend = v.friend_level(p)
+    if why:
+        data["why"] = {
+            "health": health.why if health else "no cadence: no health score",
+            "friend_level": friend.why,
+        }
+    if app.json:
+        output.emit_json(data)
+        return
+    _print_card(v, data, health, friend, why)
+
+
+def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool) -> None:
+    st = output.style
+    title = st(d["name"], bold=True)
+    if d["aliases"]:
+        title += f"  ({', '.join(d['aliases'])})"
+    click.echo(title)
+    click.echo(st(d["path"], dim=True))
+    bits = []
+    if d["closeness"]:
+        bits.append(f"closeness {d['closeness']} ({d['closeness_name']})")
+    else:
+        bits.append("unclassified (no closeness yet: vaultcrm set NAME closeness 1-4)")
+    for key in ("circle", "stage"):
+        if d[key]:
+            bits.append(d[key])
+    if d["tier"]:
+        bits.append(f"tier {d['tier']}")
+    click.echo(" · ".join(bits))
+    if d["role"] or d["company"] or d["location"]:
+        click.echo(" · ".join(x for x in (d["role"], d["company"], d["location"]) if x))
+    if d["cadence"]:
+        line = f"every {d['cadence']} days · {d['status']}"
+        if d["status"] in ("due", "overdue", "lapsed") and d["days_overdue"]:
+            line += f" ({d['days_overdue']} days past due)"
+        click.echo(line)
+    elif d["status"] == "archived":
+        click.echo("archived")
+    if health is not None:
+        click.echo(f"health {health.value} ({health.band})")
+    if friend.level:
+        click.echo(f"level {friend.level} friend · {friend.title}")
+    last = f"last touch: {d['last_touch']} ({d['last_type']})" if d["last_touch"] else "last touch: never"
+    nxt = f" · next due: {d['next_due']}" if d["next_due"] else ""
+    click.echo(last + nxt)
+    if d["birthday"]:
+        click.echo(f"birthday: {d['birthday']}")
+    contact = list(d["emails"]) + list(d["phones"])
+    if contact:
+        click.echo(" · ".join(contact))
+    if why:
+        click.echo("")
+        click.echo(st("Why", bold=True))
+        click.echo(f"  health: {d['why']['health']}")
+        click.echo(f"  friend level: {d['why']['friend_level']}")
+    if d["history"]:
+        click.echo("")
+        click.echo(st(f"History ({d['interactions']} interactions)", bold=True))
+        for h in d["history"]:
+            mark = "" if h["reached"] else " (not reached)"
+            arrow = {"in": "←", "out": "→"}.get(h["direction"], "↔")
+            text = f": {h['text']}" if h["text"] else ""
+            click.echo(f"  {h['date']} {arrow} {h['type']}{mark}{text}")
+    if d["tasks"]:
+        click.echo("")
+        click.echo(st("Open tasks", bold=True))
+        for t in d["tasks"]:
+            due = f" (due {t['due']})" if t["due"] else ""
+            click.echo(f"  [ ] {t['text']}{due}")
+
+
+# ---------------------------------------------------------------------------
+# list
+
+SORTS = ("name", "closeness", "priority", "last", "health", "tier", "added")
+
+
+@cli.command("list")
+@click.option("--circle", multiple=True, help="Only these circles (repeatable).")
+@click.option("--closeness", multiple=True, type=click.Choice(["1", "2", "3", "4", "none"]), help="Only these closeness levels; 'none' for unclassified.")
+@click.option("--stage", multiple=True, help="Only these stages (repeatable).")
+@click.option("--tier", multiple=True, help="Only these tiers (repeatable).")
+@click.option("--tag", multiple=True, help="Only people with this tag (repeatable: all must match).")
+@click.option("--status", multiple=True, help="Only this status: fresh, ok, upcoming, due, overdue, lapsed, not started …")
+@click.option("--band", multiple=True, type=click.Choice(["thriving", "warm", "cooling", "fading", "dormant"]), help="Only this health band.")
+@click.option("--near", metavar="PLACE", help="Only people whose location contains PLACE.")
+@click.option("--archived", is_flag=True, help="Include archived people.")
+@click.option("--sort", "sort_by", type=click.Choice(SORTS), default="name", show_default=True, help="Sort order.")
+@json_option
+@pass_app
+def list_(app: App, circle: tuple[str, ...], closeness: tuple[str, ...], stage: tuple[str, ...],
+          tier: tuple[str, ...], tag: tuple[str, ...], status: tuple[str, ...], band: tuple[str, ...],
+          near: str | None, archived: bool, sort_by: str) -> None:
+    """List people, filtered and sorted.
+
+    \b
+    Examples:
+      vaultcrm list --closeness 1 --closeness 2
+      vaultcrm list --circle customers --stage prospect --sort priority
+      vaultcrm list --tag berlin --json
+      vaultcrm list --closeness none        # who still needs classifying
+    """
+    v = app.vault()
+    touches = v.touches()
+    rows = []
+    for p in v.people():
+        if circle and (p.circle or "").lower() not in {c.lower() for c in circle}:
+            continue
+        if closeness and (str(p.closeness) if p.closeness else "none") not in closeness:
+            continue
+        if stage and (p.stage or "").lower() not in {s.lower() for s in stage}:
+            continue
+        if tier and (p.tier or "").upper() not in {t.upper() for t in tier}:
+            continue
+        if tag and not {t.lower().lstrip("#") for t in tag} <= {t.lower() for t in p.tags}:
+            continue
+        if near and near.lower() not in (p.location or "").lower():
+            continue
+        d = person_summary(v, p, touches)
+        if d["archived"] and not archived:
+            continue
+        if status and d["status"] not in status:
+            continue
+        if band and d["band"] not in band:
+            continue
+        rows.append(d)
+    tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
+    keys = {
+        "name": lambda d: (d["name"].lower(), d["path"]),
+        "closeness": lambda d: (d["closeness"] or 9, d["name"].lower()),
+        "priority": lambda d: (-d["priority"], tier_rank.get(d["tier"], 99), d["name"].lower()),
+        "last": lambda d: (d["last_touch"] or "", d["name"].lower()),
+        "health": lambda d: (d["health"] if d["health"] is not None else 999, d["name"].lower()),
+        "tier": lambda d: (tier_rank.get(d["tier"], 99), d["name"].lower()),
+        "added": lambda d: (d["added"] or "", d["name"].lower()),
+    }
+    rows.sort(key=keys[sort_by])
+    if app.json:
+        output.emit_json(rows)
+        return
+    if not rows:
+        click.echo("No people match." if v.people() else "No people yet: vaultcrm add NAME")
+        return
+    output.table(
+        ["name", "closeness", "circle", "stage", "tier", "status", "last touch"],
+        [
+            (d["name"], d["closeness"] or "-", d["circle"] or "", d["stage"] or "", d["tier"] or "",
+             d["status"], d["last_touch"] or "never")
+            for d in rows
+        ],
+    )
+    click.echo(f"{len(rows)} people")
+
+
+# ---------------------------------------------------------------------------
+# set
+
+
+@cli.command("set")
+@click.argument("name")
+@click.argument("key")
+@click.argument("value")
+@json_option
+@pass_app
+def set_(app: App, name: str, key: str, value: str) -> None:
+    """Set one frontmatter KEY of a person to VALUE, changing nothing else in the file.
+
+    closeness, stage, tier and circle changes also write a dated line to the
+    log (`- 2026-11-23 closeness: 3 → 2`) so the past keeps its values. Lists
+    (tags, emails, phones, aliases) take comma-separated values; `none`
+    removes the key.
+
+    \b
+    Examples:
+      vaultcrm set Klaus closeness 2
+      vaultcrm set "Anna Schmidt" stage client
+      vaultcrm set Klaus tags founder,berlin
+      vaultcrm set Klaus snooze_until 2026-12-15
+    """
+    import re
+
+    if not re.fullmatch(r"[A-Za-z_][\w-]*", key):
+        raise UsageError(f"'{key}' is not a frontmatter key")
+    v = app.vault()
+    person = v.resolve(name)
+    old, new, change = v.set_value(person, key, value)
+    if app.json:
+        output.emit_json({"name": person.name, "path": person.path, "key": key,
+                          "old": old, "new": new, "log_line": change})
+        return
+    shown = "removed" if new is None else f"{old if old is not None else 'none'} → {_shown(new)}"
+    click.echo(f"{person.name}: {key} {shown}")
+    if change:
+        click.echo(f"  logged: {change}")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,470 @@
+"""The SQLite cache of parsed records: ``.vaultcrm/index.sqlite``.
+
+Rebuildable by deleting it; never the source of truth. Every command calls
+:meth:`Index.refresh` first: a stat walk, then only new or changed files are
+parsed (unchanged size and mtime → skipped; a changed mtime with the same size,
+or a file saved within a second of its last indexing, is checked by content
+hash first). Large cold builds parse in two worker processes and stream
+records to this process, which writes them in one transaction.
+
+Concurrency: WAL journal, a busy timeout, and ``BEGIN IMMEDIATE`` around each
+refresh so that two processes refreshing at once serialise cleanly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import vault as vaultio
+from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
+from .settings import Folders
+
+SCHEMA_VERSION = 1
+DB_NAME = "index.sqlite"
+RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
+PARALLEL_MIN = 2000  # parse in worker processes from this many files on
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files(
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, hash TEXT,
+    kind TEXT, racy INTEGER, fatal INTEGER, fm TEXT);
+CREATE TABLE IF NOT EXISTS people(path TEXT PRIMARY KEY, name TEXT, data TEXT);
+CREATE TABLE IF NOT EXISTS names(name TEXT, path TEXT);
+CREATE INDEX IF NOT EXISTS names_path ON names(path);
+CREATE INDEX IF NOT EXISTS names_name ON names(name);
+CREATE TABLE IF NOT EXISTS entries(path TEXT, line INTEGER, date TEXT, data TEXT);
+CREATE INDEX IF NOT EXISTS entries_path ON entries(path);
+CREATE TABLE IF NOT EXISTS tasks(path TEXT, line INTEGER, data TEXT);
+CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
+CREATE TABLE IF NOT EXISTS links(path TEXT, target TEXT, line INTEGER);
+CREATE INDEX IF NOT EXISTS links_path ON links(path);
+CREATE TABLE IF NOT EXISTS diagnostics(
+    path TEXT, line INTEGER, severity TEXT, code TEXT, message TEXT);
+CREATE INDEX IF NOT EXISTS diagnostics_path ON diagnostics(path);
+"""
+_TABLES = ("files", "people", "names", "entries", "tasks", "links", "diagnostics")
+
+
+@dataclass
+class RefreshStats:
+    """What one refresh did; ``parsed`` counts files parsed (tests assert on it)."""
+
+    scanned: int = 0
+    parsed: int = 0
+    hashed: int = 0
+    removed: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.parsed or self.removed)
+
+
+@dataclass
+class FileRows:
+    """One parsed file as rows ready for insertion (cheap to pickle between processes)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+    kind: str
+    fatal: bool
+    fm: str
+    person: tuple[str, str, str] | None = None
+    names: list[tuple[str, str]] = field(default_factory=list)
+    entries: list[tuple[str, int, str, str]] = field(default_factory=list)
+    tasks: list[tuple[str, int, str]] = field(default_factory=list)
+    links: list[tuple[str, str, int]] = field(default_factory=list)
+    diagnostics: list[tuple[str, int | None, str, str, str]] = field(default_factory=list)
+
+
+def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows:
+    dumps = json.dumps
+    fatal = parsed.fatal is not None
+    out = FileRows(
+        parsed.path, size, mtime_ns, digest, parsed.kind, fatal,
+        dumps(parsed.frontmatter, ensure_ascii=False) if parsed.frontmatter else "",
+    )
+    p = parsed.path
+    if parsed.person is not None and not fatal:
+        person = parsed.person
+        out.person = (p, person.name, dumps(person.to_json(), ensure_ascii=False))
+        out.names = [(n.lower(), p) for n in dict.fromkeys(person.all_names())]
+    for e in parsed.entries:
+        out.entries.append((p, e.line, e.date.isoformat(), dumps(e.to_row(), ensure_ascii=False)))
+    for t in parsed.tasks:
+        row = {
+            "path": t.path, "line": t.line, "status": t.status, "text": t.text,
+            "due": t.due.isoformat() if t.due else None,
+            "done": t.done.isoformat() if t.done else None,
+            "scheduled": t.scheduled.isoformat() if t.scheduled else None,
+            "links": list(t.links), "owner": t.owner, "type": t.type,
+        }
+        out.tasks.append((p, t.line, dumps(row, ensure_ascii=False)))
+    out.links = [(p, target, line) for target, line in parsed.mentions]
+    if parsed.person is not None:
+        for k in parsed.person.knows:
+            out.links.append((p, k.who, 0))
+        for target in (parsed.person.introduced_by, parsed.person.company):
+            if target:
+                out.links.append((p, target, 0))
+    out.diagnostics = [(p, d.line, d.severity, d.code, d.message) for d in parsed.diagnostics]
+    return out
+
+
+def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -> FileRows:
+    """Read and parse one file into rows; problems become diagnostics, never exceptions."""
+    path = os.path.join(root, rel)
+    try:
+        st = os.stat(path)
+        if raw is None:
+            if st.st_size > vaultio.MAX_BYTES:
+                raise vaultio.ReadProblem(
+                    f"file is too large ({st.st_size / 1024 / 1024:.1f} MB; the limit is "
+                    f"{vaultio.MAX_BYTES // 1024 // 1024} MB)", code="size",
+                )
+            raw = vaultio.read_bytes(Path(path))
+        digest = vaultio.content_hash(raw)
+        text = vaultio.decode(raw)
+    except vaultio.ReadProblem as exc:
+        parsed = ParsedFile(rel, "unreadable")
+        parsed.diagnostics.append(Diagnostic(rel, exc.line, exc.reason, code=exc.code))
+        return _rows(parsed, st.st_size, st.st_mtime_ns, "")
+    except OSError as exc:
+        parsed = ParsedFile(rel, "unreadable")
+        parsed.diagnostics.append(Diagnostic(rel, None, f"cannot read: {exc.strerror}", code="read"))
+        return _rows(parsed, 0, 0, "")
+    try:
+        parsed = parse_file(rel, text, folders)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the vault
+        parsed = ParsedFile(rel, "unreadable")
+        parsed.diagnostics.append(
+            Diagnostic(rel, None, f"internal error while parsing: {exc!r}", code="internal")
+        )
+    return _rows(parsed, st.st_size, st.st_mtime_ns, digest)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(root: str, folders: Folders) -> None:
+    _WORKER["root"] = root
+    _WORKER["folders"] = folders
+
+
+def _worker_parse(rel: str) -> FileRows:
+    return parse_one(_WORKER["root"], rel, _WORKER["folders"])
+
+
+class Index:
+    """The cache for one vault. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, root: Path, folders: Folders) -> None:
+        self.root = root
+        self.folders = folders
+        self.state_dir = root / vaultio.STATE_DIR
+        self.state_dir.mkdir(exist_ok=True)
+        self.path = self.state_dir / DB_NAME
+        self.conn = self._open()
+
+    # -- opening and schema -------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 60000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = self._connect()
+            self._ensure_schema(conn)
+            return conn
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            # a corrupt cache: it is only a cache, so start again
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(str(self.path) + suffix)
+            conn = self._connect()
+            self._ensure_schema(conn)
+            return conn
+
+    def _fingerprint(self) -> str:
+        return json.dumps([SCHEMA_VERSION, self.folders.people, self.folders.reviews,
+                           self.folders.templates])
+
+    def _ensure_schema(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+            if row and row[0] == self._fingerprint():
+                return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                for table in (*_TABLES, "meta"):
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+            if not row or row[0] != self._fingerprint():
+                for table in _TABLES:
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES('fingerprint', ?)",
+                    (self._fingerprint(),),
+                )
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- refreshing ---------------------------------------------------------
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> RefreshStats:
+        """Drop every cached record and parse the whole vault again."""
+        with self._tx():
+            for table in _TABLES:
+                self.conn.execute(f"DELETE FROM {table}")
+        stats = self.refresh(progress=progress)
+        stats.rebuilt = True
+        return stats
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def refresh(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        paths: Iterable[str] | None = None,
+    ) -> RefreshStats:
+        """Bring the cache up to date with the files; return what was done.
+
+        ``paths`` limits the work to those vault-relative files (after a write).
+        ``progress(done, total)`` is called while parsing.
+        """
+        started = time.perf_counter()
+        scan_ns = time.time_ns()
+        stats = RefreshStats()
+        root = self.root
+        if paths is None:
+            disk = vaultio.walk(root, skip=(self.folders.templates,))
+        else:
+            disk = {}
+            for rel in paths:
+                try:
+                    st = os.stat(root / rel)
+                    disk[rel] = vaultio.Stat(st.st_size, st.st_mtime_ns)
+                except FileNotFoundError:
+                    pass
+        stats.scanned = len(disk)
+        with self._tx():
+            conn = self.conn
+            if paths is None:
+                known = {
+                    r[0]: r[1:]
+                    for r in conn.execute("SELECT path, size, mtime_ns, hash, racy FROM files")
+                }
+                gone = [p for p in known if p not in disk]
+            else:
+                known = {}
+                for rel in paths:
+                    r = conn.execute(
+                        "SELECT path, size, mtime_ns, hash, racy FROM files WHERE path = ?", (rel,)
+                    ).fetchone()
+                    if r:
+                        known[r[0]] = r[1:]
+                gone = [p for p in known if p not in disk]
+            to_parse: list[str] = []
+            preread: dict[str, bytes] = {}
+            touch: list[tuple[int, int, str]] = []
+            for rel, st in disk.items():
+                k = known.get(rel)
+                if k is None:
+                    to_parse.append(rel)
+                    continue
+                size, mtime_ns, digest, racy = k
+                if size != st.size:
+                    to_parse.append(rel)
+                elif mtime_ns != st.mtime_ns or racy:
+                    try:
+                        raw = vaultio.read_bytes(root / rel)
+                    except OSError:
+                        to_parse.append(rel)
+                        continue
+                    stats.hashed += 1
+                    if digest and vaultio.content_hash(raw) == digest:
+                        still_racy = int(st.mtime_ns >= scan_ns - RACY_NS)
+                        touch.append((st.mtime_ns, still_racy, rel))
+                    else:
+                        preread[rel] = raw
+                        to_parse.append(rel)
+            if touch:
+                conn.executemany("UPDATE files SET mtime_ns = ?, racy = ? WHERE path = ?", touch)
+            for rel in gone:
+                self._delete(rel)
+            stats.removed = len(gone)
+            fresh = not known
+            for rows in self._parse_all(to_parse, preread, progress):
+                if not fresh and rows.path in known:
+                    self._delete(rows.path)
+                self._insert(rows, scan_ns)
+                stats.parsed += 1
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _parse_all(
+        self,
+        rels: list[str],
+        preread: dict[str, bytes],
+        progress: Callable[[int, int], None] | None,
+    ) -> Iterator[FileRows]:
+        total = len(rels)
+        root = str(self.root)
+        done = 0
+        if total >= PARALLEL_MIN and (os.cpu_count() or 1) >= 2 and not preread:
+            import multiprocessing
+
+            method = "fork" if sys.platform == "linux" else "spawn"
+            ctx = multiprocessing.get_context(method)
+            with ctx.Pool(2, _worker_init, (root, self.folders)) as pool:
+                for rows in pool.imap_unordered(_worker_parse, rels, chunksize=64):
+                    done += 1
+                    if progress and done % 100 == 0:
+                        progress(done, total)
+                    yield rows
+        else:
+            for rel in rels:
+                yield parse_one(root, rel, self.folders, preread.get(rel))
+                done += 1
+                if progress and done % 100 == 0:
+                    progress(done, total)
+        if progress:
+            progress(total, total)
+
+    def _delete(self, rel: str) -> None:
+        for table in _TABLES:
+            self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (rel,))
+
+    def _insert(self, rows: FileRows, scan_ns: int) -> None:
+        c = self.conn
+        c.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (rows.path, rows.size, rows.mtime_ns, rows.hash, rows.kind,
+             int(rows.mtime_ns >= scan_ns - RACY_NS), int(rows.fatal), rows.fm),
+        )
+        if rows.person:
+            c.execute("INSERT INTO people VALUES (?, ?, ?)", rows.person)
+        if rows.names:
+            c.executemany("INSERT INTO names VALUES (?, ?)", rows.names)
+        if rows.entries:
+            c.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)", rows.entries)
+        if rows.tasks:
+            c.executemany("INSERT INTO tasks VALUES (?, ?, ?)", rows.tasks)
+        if rows.links:
+            c.executemany("INSERT INTO links VALUES (?, ?, ?)", rows.links)
+        if rows.diagnostics:
+            c.executemany("INSERT INTO diagnostics VALUES (?, ?, ?, ?, ?)", rows.diagnostics)
+
+    # -- queries ------------------------------------------------------------
+
+    def people(self) -> list[Person]:
+        rows = self.conn.execute("SELECT data FROM people ORDER BY path").fetchall()
+        loads = json.loads
+        return [Person.from_json(loads(r[0])) for r in rows]
+
+    def person(self, path: str) -> Person | None:
+        row = self.conn.execute("SELECT data FROM people WHERE path = ?", (path,)).fetchone()
+        return Person.from_json(json.loads(row[0])) if row else None
+
+    def paths_named(self, name: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT path FROM names WHERE name = ? ORDER BY path", (name.lower(),)
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def names(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT name, path FROM names")]
+
+    def entries(self, paths: Iterable[str] | None = None) -> list[Entry]:
+        loads = json.loads
+        if paths is None:
+            rows = self.conn.execute("SELECT data FROM entries ORDER BY date, path, line").fetchall()
+        else:
+            rows = []
+            for p in paths:
+                rows += self.conn.execute(
+                    "SELECT data FROM entries WHERE path = ? ORDER BY line", (p,)
+                ).fetchall()
+        return [Entry.from_row(loads(r[0])) for r in rows]
+
+    def tasks(self) -> list[Task]:
+        import datetime as dt
+
+        out = []
+        for (data,) in self.conn.execute("SELECT data FROM tasks ORDER BY path, line"):
+            d = json.loads(data)
+            for key in ("due", "done", "scheduled"):
+                if d[key]:
+                    d[key] = dt.date.fromisoformat(d[key])
+            d["links"] = tuple(d["links"])
+            out.append(Task(**d))
+        return out
+
+    def links(self) -> list[tuple[str, str, int]]:
+        return [
+            (r[0], r[1], r[2])
+            for r in self.conn.execute("SELECT path, target, line FROM links ORDER BY path, line")
+        ]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        rows = self.conn.execute(
+            "SELECT path, line, severity, code, message FROM diagnostics ORDER BY path, line"
+        )
+        return [Diagnostic(p, line, msg, sev, code) for p, line, sev, code, msg in rows]
+
+    def files(self) -> dict[str, tuple[str, bool]]:
+        """Vault-relative path → (kind, unreadable)."""
+        return {
+            r[0]: (r[1], bool(r[2])) for r in self.conn.execute("SELECT path, kind, fatal FROM files")
+        }
+
+    def frontmatter(self, kind_prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        rows = self.conn.execute("SELECT path, fm FROM files WHERE fm != ''")
+        return {
+            p: json.loads(fm) for p, fm in rows if kind_prefix is None or p.startswith(kind_prefix)
+        }
