@@ -13,7 +13,6 @@ included as ``\\ufeff``) and never touches the disk. The contract:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -143,12 +142,26 @@ def _plain_ok(s: str, in_flow: bool) -> bool:
         return False
 
 
+_NON_PRINTABLE = re.compile("[^\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\U00010000-\U0010FFFF]")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
+
+
+def _escape(c: str) -> str:
+    if c in _ESCAPES:
+        return _ESCAPES[c]
+    n = ord(c)
+    return f"\\x{n:02x}" if n <= 0xFF else f"\\u{n:04x}" if n <= 0xFFFF else f"\\U{n:08x}"
+
+
 def _double_quoted(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    """A YAML double-quoted scalar; anything YAML cannot hold verbatim is escaped."""
+    out = re.sub(r'[\\"]', lambda m: _ESCAPES[m.group(0)], s)
+    out = _NON_PRINTABLE.sub(lambda m: _escape(m.group(0)), out)
+    return f'"{out}"'
 
 
 def _single_quoted(s: str) -> str:
-    if any(ord(c) < 32 for c in s):
+    if _NON_PRINTABLE.search(s):
         return _double_quoted(s)
     return "'" + s.replace("'", "''") + "'"
 

@@ -313,6 +313,7 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
                 continue
         if daily_date is not None:
             _daily_item(path, lineno, line, daily_date, out)
+    out.diagnostics.sort(key=lambda d: d.line or 0)
     return out
 
 

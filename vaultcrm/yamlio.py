@@ -100,8 +100,18 @@ def load(text: str) -> Any:
         raise YAMLProblem(reason, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        context = getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else None
+        if mark is not None and mark.line >= text.count("\n"):
+            # the parser ran off the end (an unclosed bracket or quote): point at where it
+            # opened when known, else at the last line with content
+            if context is not None and context.line < mark.line:
+                line = context.line + 1
+            else:
+                content = [i for i, ln in enumerate(text.split("\n")) if ln.strip()]
+                line = content[-1] + 1 if content else line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise YAMLProblem(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+        raise YAMLProblem(f"invalid YAML: {problem}", line) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise YAMLProblem(f"invalid YAML value: {exc}", None) from None
     except RecursionError:
