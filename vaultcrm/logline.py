@@ -257,4 +257,8 @@ def normalise_text(text: str) -> str:
     rest = _LINK.sub(" ", rest)
     rest = _TAG.sub(" ", rest)
     rest = re.sub(r"[^\w\s]", " ", rest.lower())
-    return " ".join(rest.split())
+    # "with [[A]] and [[B]]" says nothing once the links are gone
+    return " ".join(w for w in rest.split() if w not in _FILLER)
+
+
+_FILLER = frozenset({"with", "and"})
