@@ -40,7 +40,9 @@ class Run:
 
     def __call__(self, *args: str, today: str = TODAY, input: str | None = None) -> Result:
         return self.runner.invoke(
-            cli, ["--vault", str(self.root), "--today", today, *args], input=input,
+            cli,
+            ["--vault", str(self.root), "--today", today, *args],
+            input=input,
             catch_exceptions=False,
         )
 

@@ -6,18 +6,31 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import Run
 
 BAD = {
-    "people/Broken Yaml.md": (b"---\nname: Broken\ncloseness: [1,\n---\n", "people/Broken Yaml.md:3: invalid YAML"),
-    "people/Pickle.md": (b"---\nname: Pickle\nx: !!python/object/apply:os.system ['touch PWNED']\n---\n",
-                         "people/Pickle.md:3: unsupported YAML tag !!python/object/apply:os.system"),
+    "people/Broken Yaml.md": (
+        b"---\nname: Broken\ncloseness: [1,\n---\n",
+        "people/Broken Yaml.md:3: invalid YAML",
+    ),
+    "people/Pickle.md": (
+        b"---\nname: Pickle\nx: !!python/object/apply:os.system ['touch PWNED']\n---\n",
+        "people/Pickle.md:3: unsupported YAML tag !!python/object/apply:os.system",
+    ),
     "people/Binary.md": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "people/Binary.md:3: binary file"),
-    "people/Latin1.md": ("---\nname: Jos\xe9\n---\n".encode("latin-1"), "people/Latin1.md:2: not UTF-8 text"),
-    "people/Huge.md": (b"---\nname: Huge\n---\n" + b"x" * (10 * 1024 * 1024), "people/Huge.md: file is too large (10.0 MB"),
-    "people/Conflict.md": (b"---\nname: Conflict\n---\n## Log\n<<<<<<< HEAD\n- 2026-11-01 call: a\n=======\n"
-                           b"- 2026-11-02 call: b\n>>>>>>> other\n", "people/Conflict.md:5: git conflict markers"),
+    "people/Latin1.md": (
+        "---\nname: Jos\xe9\n---\n".encode("latin-1"),
+        "people/Latin1.md:2: not UTF-8 text",
+    ),
+    "people/Huge.md": (
+        b"---\nname: Huge\n---\n" + b"x" * (10 * 1024 * 1024),
+        "people/Huge.md: file is too large (10.0 MB",
+    ),
+    "people/Conflict.md": (
+        b"---\nname: Conflict\n---\n## Log\n<<<<<<< HEAD\n- 2026-11-01 call: a\n=======\n"
+        b"- 2026-11-02 call: b\n>>>>>>> other\n",
+        "people/Conflict.md:5: git conflict markers",
+    ),
 }
 
 
@@ -32,8 +45,17 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {rel: (root / rel).read_bytes() for rel in BAD}
 
 
-@pytest.mark.parametrize("args", [["list"], ["show", "Klaus"], ["index"], ["log", "Klaus", "call"],
-                                  ["set", "Klaus", "tier", "A"], ["add", "New Person"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["show", "Klaus"],
+        ["index"],
+        ["log", "Klaus", "call"],
+        ["set", "Klaus", "tier", "A"],
+        ["add", "New Person"],
+    ],
+)
 def test_commands_work_and_warn_once_per_bad_file(bad_vault: Path, run: Run, args: list[str]) -> None:
     before = snapshot(bad_vault)
     result = run(*args)
@@ -60,7 +82,9 @@ def test_check_names_each_bad_file_and_exits_1(bad_vault: Path, run: Run) -> Non
     assert result.exit_code == 1
     for _, expected in BAD.values():
         location, _, message = expected.partition(": ")
-        assert any(line.startswith(location) and message in line for line in result.stdout.splitlines()), expected
+        assert any(line.startswith(location) and message in line for line in result.stdout.splitlines()), (
+            expected
+        )
     assert snapshot(bad_vault) == before
     data = json.loads(run("check", "--json").stdout)
     assert {p["path"] for p in data if p["severity"] == "error"} == set(BAD)
@@ -68,7 +92,8 @@ def test_check_names_each_bad_file_and_exits_1(bad_vault: Path, run: Run) -> Non
 
 def test_writes_to_a_file_with_conflict_markers_are_refused(bad_vault: Path, run: Run) -> None:
     (bad_vault / "people/Klaus Breyer.md").write_bytes(
-        (bad_vault / "people/Klaus Breyer.md").read_bytes() + b"<<<<<<< HEAD\nx\n=======\ny\n>>>>>>> b\n")
+        (bad_vault / "people/Klaus Breyer.md").read_bytes() + b"<<<<<<< HEAD\nx\n=======\ny\n>>>>>>> b\n"
+    )
     before = (bad_vault / "people/Klaus Breyer.md").read_bytes()
     result = run("log", "Klaus Breyer", "call")
     assert result.exit_code == 1
@@ -93,7 +118,9 @@ def test_a_clean_vault_checks_clean(run: Run) -> None:
 
 
 def test_check_finds_broken_links_duplicates_and_unknown_types(vault: Path, run: Run) -> None:
-    (vault / "people/Klaus B.md").write_text("---\naliases: [Klaus]\n---\n## Log\n- 2026-01-01 teleport: [[Nobody Here]]\n")
+    (vault / "people/Klaus B.md").write_text(
+        "---\naliases: [Klaus]\n---\n## Log\n- 2026-01-01 teleport: [[Nobody Here]]\n"
+    )
     out = run("check").stdout
     assert "people/Klaus B.md:5: warning: unknown interaction type 'teleport'" in out
     assert "people/Klaus B.md:5: warning: broken link [[Nobody Here]]" in out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,7 +19,13 @@ def git_env(monkeypatch: pytest.MonkeyPatch, home: Path, identity: bool) -> None
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+    for var in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "EMAIL",
+    ):
         monkeypatch.delenv(var, raising=False)
     config = "[init]\n\tdefaultBranch = main\n"
     if identity:
@@ -40,18 +45,28 @@ def test_init_makes_a_vault_and_a_first_commit(tmp_path: Path, monkeypatch: pyte
         assert (target / rel).is_file(), rel
     log = subprocess.run(["git", "log", "--oneline"], cwd=target, capture_output=True, text=True, check=True)
     assert "vaultcrm: new vault" in log.stdout
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=target, capture_output=True, text=True, check=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=target, capture_output=True, text=True, check=True
+    )
     assert status.stdout == ""
     # the cache is ignored, vault plugins are not
     assert CliRunner().invoke(cli, ["--vault", str(target), "list"]).exit_code == 0
     (target / ".vaultcrm/plugins").mkdir(parents=True)
     (target / ".vaultcrm/plugins/mine.py").write_text("# plugin\n")
-    status = subprocess.run(["git", "status", "--porcelain", "-uall"], cwd=target, capture_output=True, text=True, check=True)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "-uall"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert status.stdout.strip() == "?? .vaultcrm/plugins/mine.py"
 
 
 @needs_git
-def test_init_without_git_identity_warns_and_succeeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_without_git_identity_warns_and_succeeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     git_env(monkeypatch, tmp_path / "home", identity=False)
     result = CliRunner().invoke(cli, ["init", str(tmp_path / "v")])
     assert result.exit_code == 0, result.output

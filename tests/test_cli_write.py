@@ -44,7 +44,10 @@ def test_set_closeness_changes_one_line_and_logs_the_change(run: Run, vault: Pat
     assert "closeness 3 → 2" in result.stdout
     removed, added = diff(before, (vault / ANNA).read_bytes())
     assert removed == [b"closeness: 3 # met twice\r\n"]
-    assert added == [b"closeness: 2 # met twice\r\n", b"- 2026-11-24 closeness: 3 \xe2\x86\x92 2\r\n"]
+    assert added == [
+        b"closeness: 2 # met twice\r\n",
+        b"- 2026-11-24 closeness: 3 \xe2\x86\x92 2\r\n",
+    ]
 
 
 def test_set_same_value_writes_nothing(run: Run, vault: Path) -> None:
@@ -57,9 +60,12 @@ def test_set_same_value_writes_nothing(run: Run, vault: Path) -> None:
 
 def test_set_rejects_wrong_values(run: Run, vault: Path) -> None:
     before = (vault / ANNA).read_bytes()
-    for key, value, message in [("closeness", "7", "closeness must be 1, 2, 3 or 4"),
-                                ("tier", "Z", "unknown tier 'Z'"), ("stage", "friend", "unknown stage"),
-                                ("added", "yesterday", "must be a date")]:
+    for key, value, message in [
+        ("closeness", "7", "closeness must be 1, 2, 3 or 4"),
+        ("tier", "Z", "unknown tier 'Z'"),
+        ("stage", "friend", "unknown stage"),
+        ("added", "yesterday", "must be a date"),
+    ]:
         result = run("set", "Anna", key, value)
         assert result.exit_code == 2, result.output
         assert message in result.stderr
@@ -69,8 +75,10 @@ def test_set_rejects_wrong_values(run: Run, vault: Path) -> None:
 def test_set_adds_a_missing_key_and_lists(run: Run, vault: Path) -> None:
     assert run("set", "No Header", "closeness", "3").exit_code == 0
     text = (vault / "people/No Header.md").read_text()
-    assert text == ("---\ncloseness: 3\n---\nJust notes about someone, no frontmatter at all.\n\n"
-                    "## Log\n- 2026-11-24 closeness: none → 3\n")
+    assert text == (
+        "---\ncloseness: 3\n---\nJust notes about someone, no frontmatter at all.\n\n"
+        "## Log\n- 2026-11-24 closeness: none → 3\n"
+    )
     assert run("set", "Klaus", "tags", "founder, berlin,vc").exit_code == 0
     assert "tags: [founder, berlin, vc]\n" in (vault / "people/Klaus Breyer.md").read_text()
 
@@ -96,8 +104,21 @@ def test_log_unknown_type_is_a_usage_error(run: Run) -> None:
 
 
 def test_log_with_others_and_not_reached(run: Run, vault: Path) -> None:
-    assert run("log", "Klaus", "dinner", "at Luigi's", "--with", "anna", "--with", "José Müller",
-               "--date", "2026-11-22").exit_code == 0
+    assert (
+        run(
+            "log",
+            "Klaus",
+            "dinner",
+            "at Luigi's",
+            "--with",
+            "anna",
+            "--with",
+            "José Müller",
+            "--date",
+            "2026-11-22",
+        ).exit_code
+        == 0
+    )
     assert run("log", "Klaus", "call", "--not-reached").exit_code == 0
     text = (vault / "people/Klaus Breyer.md").read_text()
     assert "- 2026-11-22 dinner: at Luigi's [with:: [[Anna Schmidt]], [[José Müller]]]\n" in text
@@ -107,18 +128,36 @@ def test_log_with_others_and_not_reached(run: Run, vault: Path) -> None:
 
 
 def test_add_creates_a_file_from_the_template(run: Run, vault: Path) -> None:
-    result = run("add", "Mira Okafor", "--closeness", "2", "--circle", "pals", "--tier", "a",
-                 "--email", "mira@example.com", "--tag", "lagos")
+    result = run(
+        "add",
+        "Mira Okafor",
+        "--closeness",
+        "2",
+        "--circle",
+        "pals",
+        "--tier",
+        "a",
+        "--email",
+        "mira@example.com",
+        "--tag",
+        "lagos",
+    )
     assert result.exit_code == 0, result.output
     text = (vault / "people/Mira Okafor.md").read_text()
-    assert text == ("---\nname: Mira Okafor\ncloseness: 2\ncircle: pals\ntier: A\nemails: [mira@example.com]\n"
-                    "tags: [lagos]\nadded: 2026-11-24\n---\n## Log\n\n## Tasks\n")
+    assert text == (
+        "---\nname: Mira Okafor\ncloseness: 2\ncircle: pals\ntier: A\nemails: [mira@example.com]\n"
+        "tags: [lagos]\nadded: 2026-11-24\n---\n## Log\n\n## Tasks\n"
+    )
     assert run.json("show", "Mira")["closeness"] == 2
 
 
 def test_add_makes_safe_file_names(run: Run, vault: Path) -> None:
-    for name, stem in [("../../x", "x"), ('A/B\\C:D*E?F"G<H>I|J', "A-B-C-D-E-F-G-H-I-J"), ("CON", "CON_"),
-                       ("  .hidden. ", "hidden")]:
+    for name, stem in [
+        ("../../x", "x"),
+        ('A/B\\C:D*E?F"G<H>I|J', "A-B-C-D-E-F-G-H-I-J"),
+        ("CON", "CON_"),
+        ("  .hidden. ", "hidden"),
+    ]:
         result = run("add", name)
         assert result.exit_code == 0, result.output
         assert (vault / "people" / f"{stem}.md").is_file()
@@ -134,7 +173,9 @@ def test_add_refuses_an_existing_name(run: Run) -> None:
 
 def test_a_vault_template_overrides_the_person_template(run: Run, vault: Path) -> None:
     (vault / "templates").mkdir()
-    (vault / "templates/person.md.j2").write_text("---\nname: {{ name | yaml }}\nsource: mine\n---\n# {{ name }}\n")
+    (vault / "templates/person.md.j2").write_text(
+        "---\nname: {{ name | yaml }}\nsource: mine\n---\n# {{ name }}\n"
+    )
     assert run("add", "Tom Ito").exit_code == 0
     assert (vault / "people/Tom Ito.md").read_text() == "---\nname: Tom Ito\nsource: mine\n---\n# Tom Ito\n"
     (vault / "templates/person.md.j2").write_text("---\nname: {{ name | yaml }\n---\n")

@@ -47,8 +47,18 @@ def changed_lines(old: str, new: str) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "---", "---\n", "---\n---\n", "---\na: 1\n---\nbody", "\ufeff---\r\na: 1\r\n---\r\n",
-     "no header\n", "---\nunclosed: 1\n", "---\na: 1\n...\nbody\n", "\n---\na: 1\n---\n"],
+    [
+        "",
+        "---",
+        "---\n",
+        "---\n---\n",
+        "---\na: 1\n---\nbody",
+        "\ufeff---\r\na: 1\r\n---\r\n",
+        "no header\n",
+        "---\nunclosed: 1\n",
+        "---\na: 1\n...\nbody\n",
+        "\n---\na: 1\n---\n",
+    ],
 )
 def test_split_join_examples(text: str) -> None:
     assert document.join(document.split(text)) == text
@@ -101,7 +111,20 @@ def test_set_on_a_file_without_header_creates_one() -> None:
 
 
 def test_set_quotes_values_that_yaml_would_misread() -> None:
-    for value in ["yes", "12:30", "0123", "[[Acme GmbH]]", "a: b", "#x", "- a", "", " x", "true", "null", "3"]:
+    for value in [
+        "yes",
+        "12:30",
+        "0123",
+        "[[Acme GmbH]]",
+        "a: b",
+        "#x",
+        "- a",
+        "",
+        " x",
+        "true",
+        "null",
+        "3",
+    ]:
         new = document.set_key("---\na: 1\n---\n", "k", value)
         assert yamlio.load(document.split(new).header or "")["k"] == value
 
@@ -131,9 +154,9 @@ def test_an_oldest_first_log_stays_oldest_first() -> None:
 
 
 def test_missing_log_section_is_created_at_the_end() -> None:
-    assert document.add_to_section("---\na: 1\n---\nNotes.\n", "Log", "- 2026-01-01 call: a", "2026-01-01") == (
-        "---\na: 1\n---\nNotes.\n\n## Log\n- 2026-01-01 call: a\n"
-    )
+    assert document.add_to_section(
+        "---\na: 1\n---\nNotes.\n", "Log", "- 2026-01-01 call: a", "2026-01-01"
+    ) == ("---\na: 1\n---\nNotes.\n\n## Log\n- 2026-01-01 call: a\n")
     assert document.add_to_section("---\na: 1\n---\n", "Log", "- 2026-01-01 call: a") == (
         "---\na: 1\n---\n## Log\n- 2026-01-01 call: a\n"
     )
@@ -181,10 +204,14 @@ def notes(draw: st.DrawFn) -> str:
     log = draw(st.lists(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 1, 1)), max_size=5))
     log_lines = [f"- {d.isoformat()} call: x" for d in sorted(log, reverse=draw(st.booleans()))]
     parts = [f"---{nl}{header}---{nl}"] if draw(st.booleans()) else []
-    parts += [line + nl for line in before if not line.lstrip().startswith(("#", "<", ">", "```", "~~~", "-", "|"))]
+    parts += [
+        line + nl for line in before if not line.lstrip().startswith(("#", "<", ">", "```", "~~~", "-", "|"))
+    ]
     if draw(st.booleans()):
         parts += [f"## Log{nl}"] + [line + nl for line in log_lines]
-    parts += [line + nl for line in after if not line.lstrip().startswith(("#", "<", ">", "```", "~~~", "-", "|"))]
+    parts += [
+        line + nl for line in after if not line.lstrip().startswith(("#", "<", ">", "```", "~~~", "-", "|"))
+    ]
     text = bom + "".join(parts)
     if text.endswith(nl) and draw(st.booleans()):
         text = text[: -len(nl)]
@@ -207,8 +234,11 @@ def test_append_adds_exactly_one_line(text: str, day: dt.date) -> None:
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
-@given(notes(), st.sampled_from(["closeness", "name", "tags", "circle"]),
-       st.one_of(st.integers(1, 4), safe_line, st.lists(safe_line, max_size=3)))
+@given(
+    notes(),
+    st.sampled_from(["closeness", "name", "tags", "circle"]),
+    st.one_of(st.integers(1, 4), safe_line, st.lists(safe_line, max_size=3)),
+)
 def test_set_changes_only_its_key(text: str, key: str, value: object) -> None:
     try:
         before = document._parse_header(text)

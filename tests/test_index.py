@@ -104,7 +104,9 @@ def test_wal_mode(vault: Path) -> None:
 
 def test_parallel_cold_index_matches_serial(vault: Path, monkeypatch) -> None:
     for i in range(40):
-        (vault / f"people/Gen {i}.md").write_text(f"---\ncloseness: {i % 4 + 1}\n---\n## Log\n- 2026-01-0{i % 9 + 1} call: x\n")
+        (vault / f"people/Gen {i}.md").write_text(
+            f"---\ncloseness: {i % 4 + 1}\n---\n## Log\n- 2026-01-0{i % 9 + 1} call: x\n"
+        )
     with Index(vault, F) as ix:
         ix.refresh()
         serial = sorted(p.path for p in ix.people()), len(ix.entries())
@@ -133,9 +135,12 @@ for i in range(30):
 def test_two_processes_refreshing_at_once(vault: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-c", REFRESHER, str(vault)]) for _ in range(2)]
     for i in range(20):
-        (vault / f"people/New {i}.md").write_text(f"---\ncloseness: 2\n---\n")
+        (vault / f"people/New {i}.md").write_text("---\ncloseness: 2\n---\n")
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     with Index(vault, F) as ix:
         ix.refresh()
         assert len(ix.people()) == 26
-        assert sqlite3.connect(vault / ".vaultcrm/index.sqlite").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert (
+            sqlite3.connect(vault / ".vaultcrm/index.sqlite").execute("PRAGMA integrity_check").fetchone()[0]
+            == "ok"
+        )

@@ -15,10 +15,25 @@ S = Settings()
 AS_OF = dt.date(2026, 11, 24)
 
 
-def meet(day: dt.date, path: str = "people/F.md", type_: str = "meet", fields: dict | None = None,
-         kind: str = "meet", tags: tuple = ()) -> Interaction:
-    e = Entry(path=path, line=1, source="log", date=day, type=type_, text="", fields=fields or {},
-              owner=path, tags=tags)
+def meet(
+    day: dt.date,
+    path: str = "people/F.md",
+    type_: str = "meet",
+    fields: dict | None = None,
+    kind: str = "meet",
+    tags: tuple = (),
+) -> Interaction:
+    e = Entry(
+        path=path,
+        line=1,
+        source="log",
+        date=day,
+        type=type_,
+        text="",
+        fields=fields or {},
+        owner=path,
+        tags=tags,
+    )
     return Interaction(e, kind, (path,))
 
 
@@ -31,8 +46,16 @@ def friend_history(d: int, kin: bool = False) -> tuple[Person, list[Interaction]
 
 @pytest.mark.parametrize(
     ("d", "friend", "kin_value"),
-    [(0, 96.372, 96), (10, 87.143, 91), (30, 74.117, 83), (45, 61.289, 78), (60, 51.429, 74),
-     (90, 37.712, 68), (180, 20.195, 54), (365, 12.919, 24)],
+    [
+        (0, 96.372, 96),
+        (10, 87.143, 91),
+        (30, 74.117, 83),
+        (45, 61.289, 78),
+        (60, 51.429, 74),
+        (90, 37.712, 68),
+        (180, 20.195, 54),
+        (365, 12.919, 24),
+    ],
 )
 def test_worked_health_curve(d: int, friend: float, kin_value: int) -> None:
     person, items = friend_history(d)
@@ -83,7 +106,18 @@ def test_friend_level_checks(history: list, level: int) -> None:
 
 def test_status_thresholds() -> None:
     assert [cadence.status_for(d, 30) for d in (0, 14, 15, 22, 23, 29, 30, 45, 46, 90, 91)] == [
-        "fresh", "fresh", "ok", "ok", "upcoming", "upcoming", "due", "due", "overdue", "overdue", "lapsed"]
+        "fresh",
+        "fresh",
+        "ok",
+        "ok",
+        "upcoming",
+        "upcoming",
+        "due",
+        "due",
+        "overdue",
+        "overdue",
+        "lapsed",
+    ]
 
 
 def test_paused_days_do_not_count() -> None:
@@ -98,7 +132,11 @@ def test_paused_days_do_not_count() -> None:
 def test_never_touched_is_not_started_not_overdue() -> None:
     person = Person(path="p.md", name="P", closeness=1, added=dt.date(2026, 1, 1))
     info = cadence.due_info(person, [], S, AS_OF)
-    assert (info.status, info.days_overdue, info.next_due) == ("not started", 0, dt.date(2026, 1, 15))
+    assert (info.status, info.days_overdue, info.next_due) == (
+        "not started",
+        0,
+        dt.date(2026, 1, 15),
+    )
 
 
 def test_priority_weighs_closeness() -> None:

@@ -94,9 +94,7 @@ def next_due(last: dt.date, c: int, spans: list[tuple[dt.date, dt.date]]) -> dt.
     return nd
 
 
-def due_info(
-    person: Person, touches: list[Touch], settings: Settings, today: dt.date
-) -> DueInfo:
+def due_info(person: Person, touches: list[Touch], settings: Settings, today: dt.date) -> DueInfo:
     """Where a person stands against their cadence on ``today``."""
     c = cadence_of(person, settings)
     spans = paused_spans(person, settings)
@@ -115,6 +113,14 @@ def due_info(
     omega = OMEGA.get(person.closeness or 0, 1.0)
     priority = round(d / c * omega, 6)
     return DueInfo(
-        c, last.date, last.type, d, next_due(last.date, c, spans), status,
-        max(0, d - c), priority, snoozed, paused_now,
+        c,
+        last.date,
+        last.type,
+        d,
+        next_due(last.date, c, spans),
+        status,
+        max(0, d - c),
+        priority,
+        snoozed,
+        paused_now,
     )

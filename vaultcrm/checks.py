@@ -23,8 +23,13 @@ class Problem:
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "severity": self.severity,
-                "code": self.code, "message": self.message}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 def run_checks(v: Vault) -> list[Problem]:
@@ -39,23 +44,35 @@ def run_checks(v: Vault) -> list[Problem]:
     for p in v.people():
         lines = key_lines.get(p.path, {})
         for key, value, allowed in (
-            ("circle", p.circle, s.circles), ("stage", p.stage, s.stages), ("tier", p.tier, s.tiers),
+            ("circle", p.circle, s.circles),
+            ("stage", p.stage, s.stages),
+            ("tier", p.tier, s.tiers),
         ):
             if value is not None and value.lower() not in {a.lower() for a in allowed}:
-                out.append(Problem(
-                    p.path, lines.get(key), "warning", "unknown-value",
-                    f"'{key}': '{value}' is not in vaultcrm.yaml ({', '.join(allowed)})",
-                ))
+                out.append(
+                    Problem(
+                        p.path,
+                        lines.get(key),
+                        "warning",
+                        "unknown-value",
+                        f"'{key}': '{value}' is not in vaultcrm.yaml ({', '.join(allowed)})",
+                    )
+                )
 
     # unknown interaction types in logs (daily notes only count known words anyway)
     for e in v.entries():
         if e.reserved or e.source != "log":
             continue
         if s.kind_of(e.type) is None:
-            out.append(Problem(
-                e.path, e.line, "warning", "unknown-type",
-                f"unknown interaction type '{e.type}' (add it to 'types' in vaultcrm.yaml)",
-            ))
+            out.append(
+                Problem(
+                    e.path,
+                    e.line,
+                    "warning",
+                    "unknown-type",
+                    f"unknown interaction type '{e.type}' (add it to 'types' in vaultcrm.yaml)",
+                )
+            )
 
     # broken [[links]]
     files = v.index.files()
@@ -72,7 +89,15 @@ def run_checks(v: Vault) -> list[Problem]:
             continue
         if "." in t.rsplit("/", 1)[-1] and not t.endswith(".md"):
             continue  # an attachment such as photo.png
-        out.append(Problem(path, line or None, "warning", "broken-link", f"broken link [[{target}]]: no such note"))
+        out.append(
+            Problem(
+                path,
+                line or None,
+                "warning",
+                "broken-link",
+                f"broken link [[{target}]]: no such note",
+            )
+        )
 
     # two files for one name
     owners: dict[str, set[str]] = defaultdict(set)
@@ -84,10 +109,15 @@ def run_checks(v: Vault) -> list[Problem]:
         if len(paths) > 1:
             first, *rest = sorted(paths)
             for other in rest:
-                out.append(Problem(
-                    other, None, "warning", "duplicate-name",
-                    f"'{name}' is also the name or alias of {first}",
-                ))
+                out.append(
+                    Problem(
+                        other,
+                        None,
+                        "warning",
+                        "duplicate-name",
+                        f"'{name}' is also the name or alias of {first}",
+                    )
+                )
     out.sort(key=lambda p: (p.path, p.line or 0, p.code))
     return out
 

@@ -36,8 +36,12 @@ class Match:
 class Vault:
     """One vault on disk, as of ``today``."""
 
-    def __init__(self, root: Path, today: dt.date | None = None,
-                 settings: settings_mod.Settings | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        today: dt.date | None = None,
+        settings: settings_mod.Settings | None = None,
+    ) -> None:
         self.root = Path(root)
         self.settings = settings if settings is not None else settings_mod.load(self.root)
         self.today = today or today_in(self.settings.timezone)
@@ -61,8 +65,9 @@ class Vault:
             self._index = Index(self.root, self.settings.folders)
         return self._index
 
-    def refresh(self, progress: Callable[[int, int], None] | None = None,
-                paths: list[str] | None = None) -> RefreshStats:
+    def refresh(
+        self, progress: Callable[[int, int], None] | None = None, paths: list[str] | None = None
+    ) -> RefreshStats:
         stats = self.index.refresh(progress=progress, paths=paths)
         if stats.changed:
             self._forget()
@@ -186,8 +191,12 @@ class Vault:
             for n in p.all_names():
                 choices.setdefault(n, p)
         found = process.extract(
-            query, list(choices), scorer=fuzz.WRatio, processor=utils.default_process,
-            limit=limit * 3, score_cutoff=70,
+            query,
+            list(choices),
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            limit=limit * 3,
+            score_cutoff=70,
         )
         out: list[tuple[Person, float]] = []
         for name, score, _ in found:
@@ -248,7 +257,9 @@ class Vault:
                 out[path].append(cadence.Touch(it.date, it.type, it.kind))
         return out
 
-    def due_info(self, person: Person, touches: dict[str, list[cadence.Touch]] | None = None) -> cadence.DueInfo:
+    def due_info(
+        self, person: Person, touches: dict[str, list[cadence.Touch]] | None = None
+    ) -> cadence.DueInfo:
         touches = touches if touches is not None else self.touches()
         return cadence.due_info(person, touches.get(person.path, []), self.settings, self.today)
 
@@ -302,7 +313,8 @@ class Vault:
         if parsed is None or parsed.reserved:
             raise UsageError(f"'{line}' would not read back as an interaction")
         vaultio.edit(
-            self.root, person.path,
+            self.root,
+            person.path,
             lambda t: document.add_to_section(t, "Log", line, when.isoformat()),
         )
         self._after_write(person.path)
@@ -387,8 +399,8 @@ class Vault:
         if key in ("aliases", "emails", "phones", "tags"):
             return [v.strip() for v in text.split(",") if v.strip()]
         if key in ("company", "introduced_by"):
-            found = logline.links(text)
-            return f"[[{found[0] if found else text}]]"
+            targets = logline.links(text)
+            return f"[[{targets[0] if targets else text}]]"
         if key in ("history_hours",):
             try:
                 return float(text) if "." in text else int(text)
@@ -408,7 +420,8 @@ class Vault:
         for p in self.people():
             if name.lower() in (n.lower() for n in p.all_names()):
                 raise WriteRefused(
-                    f"'{p.name}' already exists", path=p.path,
+                    f"'{p.name}' already exists",
+                    path=p.path,
                     hint="use 'vaultcrm show' or 'vaultcrm set', or add a distinguishing name",
                 )
         rel = f"{self.settings.folders.people}/{vaultio.safe_stem(name)}.md"

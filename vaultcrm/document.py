@@ -142,7 +142,9 @@ def _plain_ok(s: str, in_flow: bool) -> bool:
         return False
 
 
-_NON_PRINTABLE = re.compile("[^\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\U00010000-\U0010FFFF]")
+_NON_PRINTABLE = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
 
 
@@ -188,8 +190,7 @@ def render_value(value: Any, quote: str = "", in_flow: bool = False) -> str:
         return "[" + ", ".join(render_value(v, quote, True) for v in value) + "]"
     if isinstance(value, dict):
         items = (
-            f"{render_value(str(k), '', True)}: {render_value(v, quote, True)}"
-            for k, v in value.items()
+            f"{render_value(str(k), '', True)}: {render_value(v, quote, True)}" for k, v in value.items()
         )
         return "{" + ", ".join(items) + "}"
     raise TypeError(f"cannot render {type(value).__name__} as YAML")
@@ -198,7 +199,9 @@ def render_value(value: Any, quote: str = "", in_flow: bool = False) -> str:
 # ---------------------------------------------------------------------------
 # Frontmatter key edits
 
-_KEY_LINE = re.compile(r"""^(?P<key>"[^"]*"|'[^']*'|[^\s#'"\-?:,\[\]{}][^:#]*?)(?P<sp>[ \t]*):(?=[ \t]|\r?\n|$)""")
+_KEY_LINE = re.compile(
+    r"""^(?P<key>"[^"]*"|'[^']*'|[^\s#'"\-?:,\[\]{}][^:#]*?)(?P<sp>[ \t]*):(?=[ \t]|\r?\n|$)"""
+)
 
 
 def _key_of(line: str) -> str | None:
@@ -249,10 +252,7 @@ def _key_extent(hlines: list[str], start: int) -> int:
     last_content = start + 1
     while end < len(hlines):
         s = strip_eol(hlines[end])
-        if s[:1] in (" ", "\t") and s.strip():
-            end += 1
-            last_content = end
-        elif s.startswith("-") and not s.startswith("---"):
+        if s[:1] in (" ", "\t") and s.strip() or s.startswith("-") and not s.startswith("---"):
             end += 1
             last_content = end
         elif not s.strip():
@@ -302,7 +302,7 @@ def set_key(text: str, key: str, value: Any, *, verify: bool = True) -> str:
                 new_token = render_value(value)
                 lead = " "
             tail = (gap or " ") + comment if comment else ""
-            hlines[idx : end] = [head + lead + new_token + tail + eol]
+            hlines[idx:end] = [head + lead + new_token + tail + eol]
         new = replace(doc, header="".join(hlines))
         out = join(new)
     if verify:

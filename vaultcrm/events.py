@@ -97,6 +97,15 @@ def dedupe(items: list[Interaction]) -> list[Interaction]:
         else:
             bucket.append((norm, it))
     out = [it for bucket in groups.values() for _, it in bucket]
-    out.sort(key=lambda it: (it.date, it.participants, it.kind, it.direction,
-                             logline.normalise_text(it.text), it.entry.path, it.entry.line))
+    out.sort(
+        key=lambda it: (
+            it.date,
+            it.participants,
+            it.kind,
+            it.direction,
+            logline.normalise_text(it.text),
+            it.entry.path,
+            it.entry.line,
+        )
+    )
     return out

@@ -94,7 +94,12 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
     dumps = json.dumps
     fatal = parsed.fatal is not None
     out = FileRows(
-        parsed.path, size, mtime_ns, digest, parsed.kind, fatal,
+        parsed.path,
+        size,
+        mtime_ns,
+        digest,
+        parsed.kind,
+        fatal,
         dumps(parsed.frontmatter, ensure_ascii=False) if parsed.frontmatter else "",
     )
     p = parsed.path
@@ -106,11 +111,16 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
         out.entries.append((p, e.line, e.date.isoformat(), dumps(e.to_row(), ensure_ascii=False)))
     for t in parsed.tasks:
         row = {
-            "path": t.path, "line": t.line, "status": t.status, "text": t.text,
+            "path": t.path,
+            "line": t.line,
+            "status": t.status,
+            "text": t.text,
             "due": t.due.isoformat() if t.due else None,
             "done": t.done.isoformat() if t.done else None,
             "scheduled": t.scheduled.isoformat() if t.scheduled else None,
-            "links": list(t.links), "owner": t.owner, "type": t.type,
+            "links": list(t.links),
+            "owner": t.owner,
+            "type": t.type,
         }
         out.tasks.append((p, t.line, dumps(row, ensure_ascii=False)))
     out.links = [(p, target, line) for target, line in parsed.mentions]
@@ -133,7 +143,8 @@ def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -
             if st.st_size > vaultio.MAX_BYTES:
                 raise vaultio.ReadProblem(
                     f"file is too large ({st.st_size / 1024 / 1024:.1f} MB; the limit is "
-                    f"{vaultio.MAX_BYTES // 1024 // 1024} MB)", code="size",
+                    f"{vaultio.MAX_BYTES // 1024 // 1024} MB)",
+                    code="size",
                 )
             raw = vaultio.read_bytes(Path(path))
         digest = vaultio.content_hash(raw)
@@ -205,8 +216,7 @@ class Index:
             return conn
 
     def _fingerprint(self) -> str:
-        return json.dumps([SCHEMA_VERSION, self.folders.people, self.folders.reviews,
-                           self.folders.templates])
+        return json.dumps([SCHEMA_VERSION, self.folders.people, self.folders.reviews, self.folders.templates])
 
     def _ensure_schema(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -296,8 +306,7 @@ class Index:
             conn = self.conn
             if paths is None:
                 known = {
-                    r[0]: r[1:]
-                    for r in conn.execute("SELECT path, size, mtime_ns, hash, racy FROM files")
+                    r[0]: r[1:] for r in conn.execute("SELECT path, size, mtime_ns, hash, racy FROM files")
                 }
                 gone = [p for p in known if p not in disk]
             else:
@@ -312,15 +321,15 @@ class Index:
             to_parse: list[str] = []
             preread: dict[str, bytes] = {}
             touch: list[tuple[int, int, str]] = []
-            for rel, st in disk.items():
+            for rel, stat in disk.items():
                 k = known.get(rel)
                 if k is None:
                     to_parse.append(rel)
                     continue
                 size, mtime_ns, digest, racy = k
-                if size != st.size:
+                if size != stat.size:
                     to_parse.append(rel)
-                elif mtime_ns != st.mtime_ns or racy:
+                elif mtime_ns != stat.mtime_ns or racy:
                     try:
                         raw = vaultio.read_bytes(root / rel)
                     except OSError:
@@ -328,8 +337,8 @@ class Index:
                         continue
                     stats.hashed += 1
                     if digest and vaultio.content_hash(raw) == digest:
-                        still_racy = int(st.mtime_ns >= scan_ns - RACY_NS)
-                        touch.append((st.mtime_ns, still_racy, rel))
+                        still_racy = int(stat.mtime_ns >= scan_ns - RACY_NS)
+                        touch.append((stat.mtime_ns, still_racy, rel))
                     else:
                         preread[rel] = raw
                         to_parse.append(rel)
@@ -384,8 +393,16 @@ class Index:
         c = self.conn
         c.execute(
             "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (rows.path, rows.size, rows.mtime_ns, rows.hash, rows.kind,
-             int(rows.mtime_ns >= scan_ns - RACY_NS), int(rows.fatal), rows.fm),
+            (
+                rows.path,
+                rows.size,
+                rows.mtime_ns,
+                rows.hash,
+                rows.kind,
+                int(rows.mtime_ns >= scan_ns - RACY_NS),
+                int(rows.fatal),
+                rows.fm,
+            ),
         )
         if rows.person:
             c.execute("INSERT INTO people VALUES (?, ?, ?)", rows.person)
@@ -459,12 +476,8 @@ class Index:
 
     def files(self) -> dict[str, tuple[str, bool]]:
         """Vault-relative path → (kind, unreadable)."""
-        return {
-            r[0]: (r[1], bool(r[2])) for r in self.conn.execute("SELECT path, kind, fatal FROM files")
-        }
+        return {r[0]: (r[1], bool(r[2])) for r in self.conn.execute("SELECT path, kind, fatal FROM files")}
 
     def frontmatter(self, kind_prefix: str | None = None) -> dict[str, dict[str, Any]]:
         rows = self.conn.execute("SELECT path, fm FROM files WHERE fm != ''")
-        return {
-            p: json.loads(fm) for p, fm in rows if kind_prefix is None or p.startswith(kind_prefix)
-        }
+        return {p: json.loads(fm) for p, fm in rows if kind_prefix is None or p.startswith(kind_prefix)}

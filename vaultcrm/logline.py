@@ -18,9 +18,7 @@ RESERVED_KEYS = ("closeness", "stage", "tier", "circle")
 RESERVED_WORDS = ("archived", "unarchived")
 
 _ITEM = re.compile(r"^[ \t]{0,3}[-*+][ \t]+(?P<rest>.*?)[ \t]*$")
-_DATED = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ \t]+(?P<time>\d{1,2}:\d{2}))?(?:[ \t]+(?P<rest>.*))?$"
-)
+_DATED = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[ \t]+(?P<time>\d{1,2}:\d{2}))?(?:[ \t]+(?P<rest>.*))?$")
 _TYPED = re.compile(r"^(?P<type>[^\W\d_][\w-]*)[ \t]*:(?:[ \t]+(?P<text>.*)|$)")
 _RESERVED = re.compile(
     r"^(?P<key>closeness|stage|tier|circle)[ \t]*:[ \t]*(?P<old>.*?)[ \t]*(?:→|->)[ \t]*(?P<new>.*?)[ \t]*$",
@@ -32,7 +30,14 @@ _TAG = re.compile(r"(?<![\w/#&\]\[])#([^\s#\[\](){},;:!?\"'`.]*[^\W\d][^\s#\[\](
 _TASK = re.compile(r"^[ \t]*[-*+][ \t]+\[(?P<status>.)\][ \t]+(?P<text>.*?)[ \t]*$")
 _EMOJI_DATE = re.compile(r"(📅|✅|⏳|🛫|➕|❌)\uFE0F?[ \t]*(\d{4}-\d{2}-\d{2})")
 _FIRST_WORD = re.compile(r"^(?P<type>[^\W\d_][\w-]*)(?:[ \t]*:)?(?:[ \t]+(?P<text>.*)|$)")
-_EMOJI_NAMES = {"📅": "due", "✅": "done", "⏳": "scheduled", "🛫": "start", "➕": "created", "❌": "cancelled"}
+_EMOJI_NAMES = {
+    "📅": "due",
+    "✅": "done",
+    "⏳": "scheduled",
+    "🛫": "start",
+    "➕": "created",
+    "❌": "cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,13 @@ def parse(line: str) -> LogLine | None:
     r = _RESERVED.match(body)
     if r:
         return LogLine(
-            date, time, r.group("key").lower(), body, reserved=True,
-            old=r.group("old"), new=r.group("new"),
+            date,
+            time,
+            r.group("key").lower(),
+            body,
+            reserved=True,
+            old=r.group("old"),
+            new=r.group("new"),
         )
     a = _ARCHIVED.match(body)
     if a:
@@ -167,9 +177,7 @@ def parse(line: str) -> LogLine | None:
         raise LineError("expected 'TYPE: text' after the date (for example '2026-11-20 call: …')")
     text = t.group("text") or ""
     fields, _ = inline_fields(text)
-    return LogLine(
-        date, time, t.group("type"), text, fields, links(text), tags(text)
-    )
+    return LogLine(date, time, t.group("type"), text, fields, links(text), tags(text))
 
 
 def parse_loose(text: str) -> tuple[str, str] | None:

@@ -8,6 +8,7 @@ later, when records are used, so the cached index never goes stale when
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
@@ -244,12 +245,19 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
     conflict = document.conflict_line(text)
     if conflict:
         out.diagnostics.append(
-            Diagnostic(path, conflict, "git conflict markers: resolve the conflict, then run vaultcrm again", code="conflict")
+            Diagnostic(
+                path,
+                conflict,
+                "git conflict markers: resolve the conflict, then run vaultcrm again",
+                code="conflict",
+            )
         )
         return out
     doc = document.split(text)
     if doc.unclosed:
-        out.diagnostics.append(Diagnostic(path, 1, "frontmatter starts with '---' but is never closed", code="yaml"))
+        out.diagnostics.append(
+            Diagnostic(path, 1, "frontmatter starts with '---' but is never closed", code="yaml")
+        )
         return out
     fm: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
@@ -266,7 +274,12 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
             data = {}
         if not isinstance(data, dict):
             out.diagnostics.append(
-                Diagnostic(path, doc.header_line, "frontmatter is not a mapping of keys to values", code="yaml")
+                Diagnostic(
+                    path,
+                    doc.header_line,
+                    "frontmatter is not a mapping of keys to values",
+                    code="yaml",
+                )
             )
             return out
         fm = {str(k): v for k, v in data.items()}
@@ -294,8 +307,8 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
 
     fence: str | None = None
     for i in range(first_body, len(all_lines)):
-        line = all_lines[i]
-        stripped = line.lstrip()
+        text_line = all_lines[i]
+        stripped = text_line.lstrip()
         if stripped.startswith(("```", "~~~")):
             mark = stripped[0]
             fence = mark if fence is None else (None if fence == mark else fence)
@@ -303,16 +316,16 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
         if fence is not None:
             continue
         lineno = i + 1
-        if "[[" in line:
-            for target in logline.links(line):
+        if "[[" in text_line:
+            for target in logline.links(text_line):
                 out.mentions.append((target, lineno))
-        if "[" in line:
-            task = logline.parse_task(line)
+        if "[" in text_line:
+            task = logline.parse_task(text_line)
             if task is not None:
                 _task(path, lineno, task, owner, review_monday, out)
                 continue
         if daily_date is not None:
-            _daily_item(path, lineno, line, daily_date, out)
+            _daily_item(path, lineno, text_line, daily_date, out)
     out.diagnostics.sort(key=lambda d: d.line or 0)
     return out
 
@@ -334,9 +347,21 @@ def _entry(path: str, lineno: int, source: str, p: logline.LogLine, owner: str |
     fields, plain = logline.inline_fields(p.text)
     with_links = logline.links(fields.get("with", ""))
     return Entry(
-        path=path, line=lineno, source=source, date=p.date, type=p.type, text=p.text,
-        time=p.time, fields=p.fields, links=logline.links(plain), with_=with_links,
-        tags=p.tags, owner=owner, reserved=p.reserved, old=p.old, new=p.new,
+        path=path,
+        line=lineno,
+        source=source,
+        date=p.date,
+        type=p.type,
+        text=p.text,
+        time=p.time,
+        fields=p.fields,
+        links=logline.links(plain),
+        with_=with_links,
+        tags=p.tags,
+        owner=owner,
+        reserved=p.reserved,
+        old=p.old,
+        new=p.new,
     )
 
 
@@ -361,8 +386,15 @@ def _daily_item(path: str, lineno: int, line: str, day: dt.date, out: ParsedFile
     fields, plain = logline.inline_fields(rest)
     out.entries.append(
         Entry(
-            path=path, line=lineno, source="daily", date=day, type=word, text=rest,
-            fields=fields, links=logline.links(plain), with_=logline.links(fields.get("with", "")),
+            path=path,
+            line=lineno,
+            source="daily",
+            date=day,
+            type=word,
+            text=rest,
+            fields=fields,
+            links=logline.links(plain),
+            with_=logline.links(fields.get("with", "")),
             tags=logline.tags(rest),
         )
     )
@@ -385,9 +417,16 @@ def _task(
         done = review_monday
     out.tasks.append(
         Task(
-            path=path, line=lineno, status=task.status, text=task.text, due=task.dates.get("due"),
-            done=done if task.done else None, scheduled=task.dates.get("scheduled"),
-            links=task_links, owner=owner, type=fields.get("type"),
+            path=path,
+            line=lineno,
+            status=task.status,
+            text=task.text,
+            due=task.dates.get("due"),
+            done=done if task.done else None,
+            scheduled=task.dates.get("scheduled"),
+            links=task_links,
+            owner=owner,
+            type=fields.get("type"),
         )
     )
     if not task.done or done is None:
@@ -405,9 +444,17 @@ def _task(
     clean_fields = {k: v for k, v in fields.items() if k != "type"}
     out.entries.append(
         Entry(
-            path=path, line=lineno, source="task", date=done, type=type_word, text=text,
-            fields=clean_fields, links=logline.links(text) or task_links,
-            with_=logline.links(fields.get("with", "")), tags=logline.tags(task.text), owner=owner,
+            path=path,
+            line=lineno,
+            source="task",
+            date=done,
+            type=type_word,
+            text=text,
+            fields=clean_fields,
+            links=logline.links(text) or task_links,
+            with_=logline.links(fields.get("with", "")),
+            tags=logline.tags(task.text),
+            owner=owner,
         )
     )
 
@@ -529,10 +576,8 @@ def _person(
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 value = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
         if isinstance(value, dt.date):
             kw[key] = value
         else:
@@ -558,10 +603,14 @@ def _person(
         spans = []
         ok = isinstance(value, list)
         for item in value if ok else ():
-            if isinstance(item, dict) and isinstance(item.get("from"), dt.date) and isinstance(item.get("to"), dt.date):
-                if item["to"] >= item["from"]:
-                    spans.append((item["from"], item["to"]))
-                    continue
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("from"), dt.date)
+                and isinstance(item.get("to"), dt.date)
+                and item["to"] >= item["from"]
+            ):
+                spans.append((item["from"], item["to"]))
+                continue
             ok = False
         if ok:
             kw["paused"] = tuple(spans)
@@ -593,7 +642,9 @@ def _person(
                     if close is not None and not (isinstance(close, int) and 1 <= close <= 4):
                         bad("knows", f"closeness of {who!r} must be 1, 2, 3 or 4")
                         close = None
-                    knows.append(Knows(found[0] if found else who.strip(), close, str(item.get("note") or "")))
+                    knows.append(
+                        Knows(found[0] if found else who.strip(), close, str(item.get("note") or ""))
+                    )
                 else:
                     bad("knows", f"cannot read entry {item!r}")
             kw["knows"] = tuple(k for k in knows if k.who)

@@ -63,7 +63,9 @@ class Weighted:
     n: int  # vault participants
 
 
-def weigh(person_path: str, items: Iterable[Interaction], settings: Settings, today: dt.date) -> list[Weighted]:
+def weigh(
+    person_path: str, items: Iterable[Interaction], settings: Settings, today: dt.date
+) -> list[Weighted]:
     """Apply §3.2's modifiers to one person's interactions up to ``today``."""
     raw: list[Weighted] = []
     note = settings.types.get("note")
@@ -118,9 +120,7 @@ class Health:
     why: str
 
 
-def health(
-    person: Person, weighted: list[Weighted], settings: Settings, today: dt.date
-) -> Health | None:
+def health(person: Person, weighted: list[Weighted], settings: Settings, today: dt.date) -> Health | None:
     """Health 0–100, or None for a person without a cadence or without touches."""
     c = cadence.cadence_of(person, settings)
     if c is None:
@@ -147,8 +147,12 @@ def health(
     years = (today - start).days / 365.25
     tenure = 1 - 2 ** (-years / 2)
     recent = [x for x in weighted if (today - x.date).days < 365]
-    w_them = sum(x.w for x in recent if x.direction == "in") + sum(x.w / 2 for x in recent if x.direction == "mutual")
-    w_me = sum(x.w for x in recent if x.direction == "out") + sum(x.w / 2 for x in recent if x.direction == "mutual")
+    w_them = sum(x.w for x in recent if x.direction == "in") + sum(
+        x.w / 2 for x in recent if x.direction == "mutual"
+    )
+    w_me = sum(x.w for x in recent if x.direction == "out") + sum(
+        x.w / 2 for x in recent if x.direction == "mutual"
+    )
     s = (w_them + 1) / (w_me + w_them + 2)
     balance = 1 - 2 * abs(s - 0.5)
     w_all = sum(x.w for x in recent)

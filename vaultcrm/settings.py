@@ -19,18 +19,47 @@ SETTINGS_FILE = "vaultcrm.yaml"
 
 #: kind → (weight, counts as a touch, rich, default minutes, bond hours, default aliases)
 DEFAULT_TYPES: dict[str, tuple[float, bool, bool, int | None, float, tuple[str, ...]]] = {
-    "meet": (1.00, True, True, 120, 2.0, (
-        "meeting", "coffee", "lunch", "dinner", "drinks", "beer", "visit", "walk", "event",
-        "party", "trip",
-    )),
+    "meet": (
+        1.00,
+        True,
+        True,
+        120,
+        2.0,
+        (
+            "meeting",
+            "coffee",
+            "lunch",
+            "dinner",
+            "drinks",
+            "beer",
+            "visit",
+            "walk",
+            "event",
+            "party",
+            "trip",
+        ),
+    ),
     "video": (0.80, True, True, 45, 0.75, ("zoom", "facetime")),
     "call": (0.70, True, True, 30, 0.5, ("phone",)),
     "letter": (0.50, True, False, None, 0.25, ("card", "postcard", "gift", "handwritten")),
     "intro": (0.50, True, False, None, 0.25, ("introduction", "referral")),
     "voice": (0.40, True, False, None, 0.1, ("voicemail", "voice-message")),
-    "message": (0.30, True, False, None, 0.1, (
-        "text", "chat", "sms", "dm", "email", "whatsapp", "signal",
-    )),
+    "message": (
+        0.30,
+        True,
+        False,
+        None,
+        0.1,
+        (
+            "text",
+            "chat",
+            "sms",
+            "dm",
+            "email",
+            "whatsapp",
+            "signal",
+        ),
+    ),
     "social": (0.10, False, False, None, 0.02, ("comment", "reply", "mention")),
     "like": (0.02, False, False, None, 0.0, ("react", "reaction")),
     "note": (0.0, False, False, None, 0.0, ("fact", "info")),
@@ -125,7 +154,7 @@ class Settings:
 
     def kind_of(self, word: str) -> str | None:
         """The interaction kind a type word stands for (case-insensitive), or None."""
-        return self._words.get(word.lower())  # type: ignore[attr-defined,no-any-return]
+        return self._words.get(word.lower())  # type: ignore[attr-defined]
 
     def type_words(self) -> list[str]:
         return sorted(self._words)  # type: ignore[attr-defined]
@@ -320,10 +349,14 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
                 if not isinstance(value, dict):
                     p.add(("types", kind), "expected {weight: …, touch: …, aliases: […]}")
                     continue
-                cur = types.get(kind, InteractionType(kind, 0.3, True, False, None, 0.1, ()))
-                vals = {
-                    "weight": cur.weight, "touch": cur.touch, "rich": cur.rich,
-                    "minutes": cur.minutes, "hours": cur.hours, "aliases": cur.aliases,
+                base_type = types.get(kind, InteractionType(kind, 0.3, True, False, None, 0.1, ()))
+                vals: dict[str, Any] = {
+                    "weight": base_type.weight,
+                    "touch": base_type.touch,
+                    "rich": base_type.rich,
+                    "minutes": base_type.minutes,
+                    "hours": base_type.hours,
+                    "aliases": base_type.aliases,
                 }
                 for k, v in value.items():
                     if k in ("weight", "hours"):
@@ -349,8 +382,11 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
                         else:
                             p.add(("types", kind, k), "expected a list of words")
                     else:
-                        p.add(("types", kind, k), "unknown setting (weight, touch, rich, minutes, hours, aliases)")
-                types[kind] = InteractionType(kind, **vals)  # type: ignore[arg-type]
+                        p.add(
+                            ("types", kind, k),
+                            "unknown setting (weight, touch, rich, minutes, hours, aliases)",
+                        )
+                types[kind] = InteractionType(kind, **vals)
     kw["types"] = types
 
     pauses: list[Pause] = []
@@ -359,8 +395,11 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
         p.add(("pauses",), "expected a list of {from: date, to: date}")
     else:
         for i, item in enumerate(raw_pauses):
-            if not (isinstance(item, dict) and isinstance(item.get("from"), dt.date)
-                    and isinstance(item.get("to"), dt.date)):
+            if not (
+                isinstance(item, dict)
+                and isinstance(item.get("from"), dt.date)
+                and isinstance(item.get("to"), dt.date)
+            ):
                 p.add(("pauses", i), "expected {from: YYYY-MM-DD, to: YYYY-MM-DD}")
                 continue
             if item["to"] < item["from"]:
@@ -407,7 +446,10 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
     if "folders" in data:
         raw = data["folders"]
         if not isinstance(raw, dict):
-            p.add(("folders",), "expected a mapping (people, orgs, deals, reviews, templates, journal)")
+            p.add(
+                ("folders",),
+                "expected a mapping (people, orgs, deals, reviews, templates, journal)",
+            )
         else:
             f: dict[str, Any] = {}
             for k, v in raw.items():
@@ -416,27 +458,35 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
                     if isinstance(vs, list) and all(isinstance(x, str) and _safe_folder(x) for x in vs):
                         f[k] = tuple(x.strip("/") for x in vs)
                     else:
-                        p.add(("folders", k), "expected a folder name or a list of them, inside the vault")
+                        p.add(
+                            ("folders", k),
+                            "expected a folder name or a list of them, inside the vault",
+                        )
                 elif k in ("people", "orgs", "deals", "reviews", "templates"):
                     if isinstance(v, str) and _safe_folder(v):
                         f[k] = v.strip("/")
                     else:
                         p.add(("folders", k), "expected a folder name inside the vault")
                 else:
-                    p.add(("folders", k), "unknown folder (people, orgs, deals, reviews, templates, journal)")
+                    p.add(
+                        ("folders", k),
+                        "unknown folder (people, orgs, deals, reviews, templates, journal)",
+                    )
             kw["folders"] = Folders(**f)
 
     if p.items:
         line, message = p.items[0]
         hint = None
         if len(p.items) > 1:
-            hint = "; ".join(
-                f"line {ln}: {msg}" if ln else msg for ln, msg in p.items[1:]
-            )
+            hint = "; ".join(f"line {ln}: {msg}" if ln else msg for ln, msg in p.items[1:])
         raise SettingsError(message, path=path, line=line, hint=hint)
     return Settings(**kw)
 
 
 def _safe_folder(value: str) -> bool:
     parts = value.strip("/").split("/")
-    return bool(value.strip("/")) and all(part not in ("", ".", "..") for part in parts) and not value.startswith("/")
+    return (
+        bool(value.strip("/"))
+        and all(part not in ("", ".", "..") for part in parts)
+        and not value.startswith("/")
+    )

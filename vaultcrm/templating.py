@@ -38,18 +38,21 @@ def render(root: Path, settings: Settings, name: str, context: dict[str, Any]) -
         return str(template.render(**context))
     except jinja2.TemplateSyntaxError as exc:
         raise VaultCRMError(
-            f"template error: {exc.message}", path=_template_path(root, settings, exc.filename or name),
+            f"template error: {exc.message}",
+            path=_template_path(root, settings, exc.filename or name),
             line=exc.lineno,
         ) from None
     except jinja2.TemplateError as exc:
-        line = None
+        # jinja2 rewrites tracebacks so that template frames carry the template's file and line
+        line, filename = None, name
         tb = exc.__traceback__
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename.endswith(name) or "template" in tb.tb_frame.f_code.co_name:
-                line = tb.tb_lineno
+            code = tb.tb_frame.f_code
+            if code.co_filename.endswith(".j2"):
+                line, filename = tb.tb_lineno, code.co_filename
             tb = tb.tb_next
         raise VaultCRMError(
-            f"template error: {exc}", path=_template_path(root, settings, name), line=None
+            f"template error: {exc}", path=_template_path(root, settings, filename), line=line
         ) from None
 
 
@@ -65,9 +68,18 @@ def _template_path(root: Path, settings: Settings, filename: str) -> str:
 
 
 def render_person(
-    root: Path, settings: Settings, name: str, fields: dict[str, Any], today: dt.date, notes: str = ""
+    root: Path,
+    settings: Settings,
+    name: str,
+    fields: dict[str, Any],
+    today: dt.date,
+    notes: str = "",
 ) -> str:
-    context = {"name": name, "fields": fields, "today": today, "notes": notes, **{
-        k: fields.get(k) for k in ("closeness", "circle", "stage", "tier", "emails", "phones", "tags")
-    }}
+    context = {
+        "name": name,
+        "fields": fields,
+        "today": today,
+        "notes": notes,
+        **{k: fields.get(k) for k in ("closeness", "circle", "stage", "tier", "emails", "phones", "tags")},
+    }
     return render(root, settings, "person.md.j2", context)

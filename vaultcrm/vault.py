@@ -258,7 +258,9 @@ def edit(
             conflict = document.conflict_line(text)
             if conflict:
                 raise WriteRefused(
-                    "not changed: the file has git conflict markers", path=rel, line=conflict,
+                    "not changed: the file has git conflict markers",
+                    path=rel,
+                    line=conflict,
                     hint="resolve the conflict first",
                 )
             new = change(text)
@@ -267,7 +269,9 @@ def edit(
             if before is not None:
                 now = os.stat(path)
                 if (now.st_size, now.st_mtime_ns, now.st_ino) != (
-                    before.st_size, before.st_mtime_ns, before.st_ino,
+                    before.st_size,
+                    before.st_mtime_ns,
+                    before.st_ino,
                 ):
                     continue  # someone saved while we worked: read again
                 if read_bytes(path) != raw:

@@ -19,7 +19,7 @@ HAS_LIBYAML: bool = bool(getattr(yaml, "__with_libyaml__", False))
 _Base: Any = yaml.CSafeLoader if HAS_LIBYAML else yaml.SafeLoader
 
 
-class VaultLoader(_Base):  # type: ignore[misc,valid-type]
+class VaultLoader(_Base):
     """A safe loader with YAML 1.1's surprising implicit types removed."""
 
 

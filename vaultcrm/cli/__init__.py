@@ -55,7 +55,9 @@ class App:
                     from ..yamlio import HAS_LIBYAML
 
                     if not HAS_LIBYAML:
-                        output.warn("PyYAML has no libyaml: indexing is 5-7x slower (pip install --force-reinstall pyyaml)")
+                        output.warn(
+                            "PyYAML has no libyaml: indexing is 5-7x slower (pip install --force-reinstall pyyaml)"
+                        )
                 for d in self._vault.unreadable():
                     output.warn(f"{d} (skipped)")
         return self._vault
@@ -133,10 +135,25 @@ class VaultGroup(click.Group):
 
 
 @click.group(cls=VaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--vault", "vault", metavar="DIR", help="The vault folder (else $VAULTCRM_VAULT, else the nearest parent with vaultcrm.yaml).")
-@click.option("--today", callback=_parse_today, metavar="YYYY-MM-DD", help="Pretend today is this date (else $VAULTCRM_TODAY, else the clock).")
+@click.option(
+    "--vault",
+    "vault",
+    metavar="DIR",
+    help="The vault folder (else $VAULTCRM_VAULT, else the nearest parent with vaultcrm.yaml).",
+)
+@click.option(
+    "--today",
+    callback=_parse_today,
+    metavar="YYYY-MM-DD",
+    help="Pretend today is this date (else $VAULTCRM_TODAY, else the clock).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts (same as --json after the command).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON for scripts (same as --json after the command).",
+)
 @click.version_option(__version__, prog_name="vaultcrm")
 @click.pass_context
 def cli(ctx: click.Context, vault: str | None, today: dt.date | None, debug: bool, as_json: bool) -> None:

@@ -65,7 +65,11 @@ def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None =
 
 @cli.command()
 @click.argument("name")
-@click.option("--closeness", type=click.Choice(["1", "2", "3", "4"]), help="1 meet regularly, 2 now and then, 3 remote/old, 4 not yet met.")
+@click.option(
+    "--closeness",
+    type=click.Choice(["1", "2", "3", "4"]),
+    help="1 meet regularly, 2 now and then, 3 remote/old, 4 not yet met.",
+)
 @click.option("--circle", help="A circle from vaultcrm.yaml (customers, creatives, pals, family …).")
 @click.option("--stage", help="stranger, suspect, contact, connection, prospect or client.")
 @click.option("--tier", help="A, B, C or D.")
@@ -96,8 +100,23 @@ def add(app: App, name: str, note: str, **options: Any) -> None:
     """
     v = app.vault()
     fields: dict[str, Any] = {}
-    order = ("aliases", "closeness", "circle", "stage", "tier", "cadence", "kin", "emails", "phones",
-             "company", "role", "location", "birthday", "tags", "introduced_by")
+    order = (
+        "aliases",
+        "closeness",
+        "circle",
+        "stage",
+        "tier",
+        "cadence",
+        "kin",
+        "emails",
+        "phones",
+        "company",
+        "role",
+        "location",
+        "birthday",
+        "tags",
+        "introduced_by",
+    )
     for key in order:
         value = options.get(key)
         if value in (None, (), ""):
@@ -131,15 +150,32 @@ def add(app: App, name: str, note: str, **options: Any) -> None:
 @click.option("--in", "direction", flag_value="in", help="They reached out.")
 @click.option("--out", "direction", flag_value="out", help="You reached out.")
 @click.option("--min", "minutes", type=click.IntRange(min=1), help="How long, in minutes.")
-@click.option("--with", "with_", multiple=True, metavar="NAME", help="Someone else who took part (repeatable).")
+@click.option(
+    "--with",
+    "with_",
+    multiple=True,
+    metavar="NAME",
+    help="Someone else who took part (repeatable).",
+)
 @click.option("--not-reached", is_flag=True, help="An attempt that did not reach them (not a touch).")
 @click.option("--template", metavar="NAME/VARIANT", help="The message template sent (implies --out).")
 @click.option("--via", help="The channel (linkedin, signal …).")
 @json_option
 @pass_app
-def log(app: App, name: str, type_: str, text: tuple[str, ...], date_: str | None, time_: str | None,
-        direction: str | None, minutes: int | None, with_: tuple[str, ...], not_reached: bool,
-        template: str | None, via: str | None) -> None:
+def log(
+    app: App,
+    name: str,
+    type_: str,
+    text: tuple[str, ...],
+    date_: str | None,
+    time_: str | None,
+    direction: str | None,
+    minutes: int | None,
+    with_: tuple[str, ...],
+    not_reached: bool,
+    template: str | None,
+    via: str | None,
+) -> None:
     """Log an interaction with NAME in their file's ## Log.
 
     TYPE is a kind or alias from vaultcrm.yaml: meet (coffee, lunch, dinner …),
@@ -204,7 +240,14 @@ def log(app: App, name: str, type_: str, text: tuple[str, ...], date_: str | Non
 @cli.command()
 @click.argument("name")
 @click.option("--why", is_flag=True, help="Explain the numbers: which touches gave what.")
-@click.option("--history", "limit", type=int, default=10, show_default=True, help="How many log entries to show.")
+@click.option(
+    "--history",
+    "limit",
+    type=int,
+    default=10,
+    show_default=True,
+    help="How many log entries to show.",
+)
 @json_option
 @pass_app
 def show(app: App, name: str, why: bool, limit: int) -> None:
@@ -224,14 +267,27 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
     data = person_summary(v, p)
     history = sorted(v.interactions_of(p), key=lambda it: (it.date, it.entry.line), reverse=True)
     data["history"] = [
-        {"date": it.date.isoformat(), "type": it.type, "kind": it.kind, "text": it.text,
-         "direction": it.direction, "reached": it.reached, "path": it.entry.path, "line": it.entry.line}
+        {
+            "date": it.date.isoformat(),
+            "type": it.type,
+            "kind": it.kind,
+            "text": it.text,
+            "direction": it.direction,
+            "reached": it.reached,
+            "path": it.entry.path,
+            "line": it.entry.line,
+        }
         for it in history[: max(limit, 0)]
     ]
     data["interactions"] = len(history)
     tasks = [t for t in v.tasks() if t.is_open and (t.owner == p.path or v.lookup_any(t.links) == p.path)]
     data["tasks"] = [
-        {"text": t.description, "due": t.due.isoformat() if t.due else None, "path": t.path, "line": t.line}
+        {
+            "text": t.description,
+            "due": t.due.isoformat() if t.due else None,
+            "path": t.path,
+            "line": t.line,
+        }
         for t in tasks
     ]
     health = v.health(p)
@@ -315,20 +371,51 @@ SORTS = ("name", "closeness", "priority", "last", "health", "tier", "added")
 
 @cli.command("list")
 @click.option("--circle", multiple=True, help="Only these circles (repeatable).")
-@click.option("--closeness", multiple=True, type=click.Choice(["1", "2", "3", "4", "none"]), help="Only these closeness levels; 'none' for unclassified.")
+@click.option(
+    "--closeness",
+    multiple=True,
+    type=click.Choice(["1", "2", "3", "4", "none"]),
+    help="Only these closeness levels; 'none' for unclassified.",
+)
 @click.option("--stage", multiple=True, help="Only these stages (repeatable).")
 @click.option("--tier", multiple=True, help="Only these tiers (repeatable).")
 @click.option("--tag", multiple=True, help="Only people with this tag (repeatable: all must match).")
-@click.option("--status", multiple=True, help="Only this status: fresh, ok, upcoming, due, overdue, lapsed, not started …")
-@click.option("--band", multiple=True, type=click.Choice(["thriving", "warm", "cooling", "fading", "dormant"]), help="Only this health band.")
+@click.option(
+    "--status",
+    multiple=True,
+    help="Only this status: fresh, ok, upcoming, due, overdue, lapsed, not started …",
+)
+@click.option(
+    "--band",
+    multiple=True,
+    type=click.Choice(["thriving", "warm", "cooling", "fading", "dormant"]),
+    help="Only this health band.",
+)
 @click.option("--near", metavar="PLACE", help="Only people whose location contains PLACE.")
 @click.option("--archived", is_flag=True, help="Include archived people.")
-@click.option("--sort", "sort_by", type=click.Choice(SORTS), default="name", show_default=True, help="Sort order.")
+@click.option(
+    "--sort",
+    "sort_by",
+    type=click.Choice(SORTS),
+    default="name",
+    show_default=True,
+    help="Sort order.",
+)
 @json_option
 @pass_app
-def list_(app: App, circle: tuple[str, ...], closeness: tuple[str, ...], stage: tuple[str, ...],
-          tier: tuple[str, ...], tag: tuple[str, ...], status: tuple[str, ...], band: tuple[str, ...],
-          near: str | None, archived: bool, sort_by: str) -> None:
+def list_(
+    app: App,
+    circle: tuple[str, ...],
+    closeness: tuple[str, ...],
+    stage: tuple[str, ...],
+    tier: tuple[str, ...],
+    tag: tuple[str, ...],
+    status: tuple[str, ...],
+    band: tuple[str, ...],
+    near: str | None,
+    archived: bool,
+    sort_by: str,
+) -> None:
     """List people, filtered and sorted.
 
     \b
@@ -382,8 +469,15 @@ def list_(app: App, circle: tuple[str, ...], closeness: tuple[str, ...], stage: 
     output.table(
         ["name", "closeness", "circle", "stage", "tier", "status", "last touch"],
         [
-            (d["name"], d["closeness"] or "-", d["circle"] or "", d["stage"] or "", d["tier"] or "",
-             d["status"], d["last_touch"] or "never")
+            (
+                d["name"],
+                d["closeness"] or "-",
+                d["circle"] or "",
+                d["stage"] or "",
+                d["tier"] or "",
+                d["status"],
+                d["last_touch"] or "never",
+            )
             for d in rows
         ],
     )
@@ -423,8 +517,16 @@ def set_(app: App, name: str, key: str, value: str) -> None:
     person = v.resolve(name)
     old, new, change = v.set_value(person, key, value)
     if app.json:
-        output.emit_json({"name": person.name, "path": person.path, "key": key,
-                          "old": old, "new": new, "log_line": change})
+        output.emit_json(
+            {
+                "name": person.name,
+                "path": person.path,
+                "key": key,
+                "old": old,
+                "new": new,
+                "log_line": change,
+            }
+        )
         return
     shown = "removed" if new is None else f"{old if old is not None else 'none'} → {_shown(new)}"
     click.echo(f"{person.name}: {key} {shown}")

@@ -61,8 +61,10 @@ def git_first_commit(root: Path, message: str) -> str | None:
     if commit.returncode != 0:
         err = commit.stderr.strip()
         if "identity" in err or "user.email" in err or "user.name" in err:
-            return ("git has no identity (user.name, user.email): the vault is a git repository "
-                    "but nothing was committed yet")
+            return (
+                "git has no identity (user.name, user.email): the vault is a git repository "
+                "but nothing was committed yet"
+            )
         return f"git commit failed: {err.splitlines()[-1] if err else 'unknown error'}"
     return None
 
@@ -107,8 +109,15 @@ def init(app: App, directory: Path, no_git: bool) -> None:
     written, skipped = write_template(root)
     warning = None if no_git else git_first_commit(root, "vaultcrm: new vault")
     if app.json:
-        output.emit_json({"path": str(root.resolve()), "written": written, "skipped": skipped,
-                          "git": warning is None and not no_git, "warning": warning})
+        output.emit_json(
+            {
+                "path": str(root.resolve()),
+                "written": written,
+                "skipped": skipped,
+                "git": warning is None and not no_git,
+                "warning": warning,
+            }
+        )
         return
     if warning:
         output.warn(warning)
@@ -117,7 +126,7 @@ def init(app: App, directory: Path, no_git: bool) -> None:
         click.echo(f"  + {rel}")
     for rel in skipped:
         click.echo(f"  = {rel} (exists, kept)")
-    click.echo("Next: cd into it and run `vaultcrm add \"A Name\" --closeness 2`")
+    click.echo('Next: cd into it and run `vaultcrm add "A Name" --closeness 2`')
 
 
 @cli.command()
@@ -190,8 +199,10 @@ def _demo_tour(v: Any, root: Path) -> None:
     click.echo(f"{len(v.interactions())} interactions logged over the last year")
     click.echo("")
     due = [
-        (p, infos[p.path]) for p in people
-        if infos[p.path].status in ("due", "overdue", "lapsed") and not infos[p.path].snoozed
+        (p, infos[p.path])
+        for p in people
+        if infos[p.path].status in ("due", "overdue", "lapsed")
+        and not infos[p.path].snoozed
         and not v.is_archived(p)
     ]
     tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
@@ -200,23 +211,32 @@ def _demo_tour(v: Any, root: Path) -> None:
     rows = []
     for p, info in due[:10]:
         health = v.health(p)
-        rows.append((
-            p.name, p.closeness, info.status, f"{info.days_overdue}d", info.last_touch,
-            info.last_type, f"{health.value} {health.band}" if health else "-",
-        ))
+        rows.append(
+            (
+                p.name,
+                p.closeness,
+                info.status,
+                f"{info.days_overdue}d",
+                info.last_touch,
+                info.last_type,
+                f"{health.value} {health.band}" if health else "-",
+            )
+        )
     output.table(["name", "closeness", "status", "past due", "last touch", "type", "health"], rows)
     friends = sorted(((v.friend_level(p), p) for p in people), key=lambda x: (-x[0].level, -x[0].hours))
     if friends:
         fl, p = friends[0]
         click.echo("")
-        click.echo(f"Your closest bond: level {fl.level} friend of {p.name} ({fl.title}, {fl.hours:.0f} bond hours)")
+        click.echo(
+            f"Your closest bond: level {fl.level} friend of {p.name} ({fl.title}, {fl.hours:.0f} bond hours)"
+        )
     click.echo("")
     click.echo("Try next:")
     click.echo(f"  cd {root}")
     if due:
         first = due[0][0].name
-        click.echo(f"  vaultcrm show \"{first}\" --why")
-        click.echo(f"  vaultcrm log \"{first}\" call \"caught up\"")
+        click.echo(f'  vaultcrm show "{first}" --why')
+        click.echo(f'  vaultcrm log "{first}" call "caught up"')
     click.echo("  vaultcrm list --closeness 1 --sort priority")
     click.echo("  vaultcrm check")
 
@@ -252,7 +272,9 @@ def check(app: App) -> None:
             click.echo(f"{p.location}: {label}: {p.message}")
         people = len(v.people())
         if problems:
-            click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in a vault of {people} people")
+            click.echo(
+                f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in a vault of {people} people"
+            )
         else:
             click.echo(f"No problems: {people} people, all files readable.")
     if problems:
@@ -283,8 +305,12 @@ def index_cmd(app: App, rebuild: bool) -> None:
     for d in v.unreadable():
         output.warn(f"{d} (skipped)")
     data = {
-        "files": stats.scanned, "parsed": stats.parsed, "hashed": stats.hashed,
-        "removed": stats.removed, "rebuilt": stats.rebuilt, "people": len(v.people()),
+        "files": stats.scanned,
+        "parsed": stats.parsed,
+        "hashed": stats.hashed,
+        "removed": stats.removed,
+        "rebuilt": stats.rebuilt,
+        "people": len(v.people()),
         "unreadable": len(v.unreadable()),
     }
     if app.json:
