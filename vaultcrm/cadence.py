@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .model import Person
 from .settings import Settings
@@ -16,8 +17,7 @@ OMEGA = {1: 3.0, 2: 2.0, 3: 1.0}
 STATUS_ORDER = ("lapsed", "overdue", "due", "upcoming", "ok", "fresh")
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     """A touch with one person: the minimum the cadence needs to know."""
 
     date: dt.date

@@ -50,6 +50,10 @@ class Vault:
         self._lookup: dict[str, list[str]] | None = None
         self._interactions: list[events.Interaction] | None = None
         self._by_person: dict[str, list[events.Interaction]] | None = None
+        self._weighted: dict[str, list[scoring.Weighted]] | None = None
+        self._touches: dict[str, list[cadence.Touch]] | None = None
+        self._changes: dict[str, list[Entry]] | None = None
+        self._one: dict[str, list[events.Interaction]] = {}
         self.last_refresh: RefreshStats | None = None
 
     @classmethod
@@ -85,6 +89,10 @@ class Vault:
         self._lookup = None
         self._interactions = None
         self._by_person = None
+        self._weighted = None
+        self._touches = None
+        self._changes = None
+        self._one = {}
 
     def close(self) -> None:
         if self._index is not None:
@@ -135,11 +143,16 @@ class Vault:
         q = query.strip()
         if not q:
             raise NameNotFound("no name given")
-        people = self.people()
-        by_path = {p.path: p for p in people}
         link = logline.links(q)
         if link:
             q = link[0]
+        if self._people is None:
+            # fast path on a large vault: a name or alias that names exactly one person
+            quick = self._quick_match(q)
+            if quick is not None:
+                return quick
+        people = self.people()
+        by_path = {p.path: p for p in people}
         if q.lower().endswith(".md") and q in by_path:
             return Match(by_path[q], "exact")
         exact = [p for p in people if p.name == q or p.stem == q]
@@ -178,6 +191,20 @@ class Vault:
         elif not people:
             hint = "the vault has no people yet: add one with 'vaultcrm add NAME'"
         raise NameNotFound(f"no person named '{query}'", hint=hint)
+
+    def _quick_match(self, q: str) -> Match | None:
+        paths = self.index.paths_named(q)
+        if len(paths) != 1:
+            return None
+        person = self.index.person(paths[0])
+        if person is None:
+            return None
+        if person.name == q or person.stem == q:
+            return Match(person, "exact")
+        if q in person.aliases:
+            return Match(person, "alias")
+        # another person may carry q exactly in a different case: only the slow path knows
+        return None
 
     def resolve(self, query: str, *, allow_fuzzy: bool = False) -> Person:
         return self.match(query, allow_fuzzy=allow_fuzzy).person
@@ -224,6 +251,8 @@ class Vault:
         return self._interactions
 
     def interactions_of(self, person: Person) -> list[events.Interaction]:
+        if self._interactions is None and self._by_person is None:
+            return self._interactions_of_one(person)
         if self._by_person is None:
             table: dict[str, list[events.Interaction]] = defaultdict(list)
             for it in self.interactions():
@@ -232,8 +261,27 @@ class Vault:
             self._by_person = dict(table)
         return self._by_person.get(person.path, [])
 
+    def _interactions_of_one(self, person: Person) -> list[events.Interaction]:
+        """One person's interactions without loading the whole vault's (same result)."""
+        cached = self._one.get(person.path)
+        if cached is not None:
+            return cached
+        paths = {person.path, *self.index.paths_linking(person.all_names())}
+        found = events.resolve(self.index.entries(sorted(paths)), self.settings, self.lookup)
+        mine = [it for it in found if person.path in it.participants]
+        self._one[person.path] = mine
+        return mine
+
     def settings_changes(self, person: Person) -> list[Entry]:
-        return [e for e in self.index.entries([person.path]) if e.reserved]
+        """The reserved log lines (setting changes, archiving) in a person's file."""
+        if self._changes is None and self._people is None:
+            return [e for e in self.index.entries([person.path]) if e.reserved]
+        if self._changes is None:
+            table: dict[str, list[Entry]] = defaultdict(list)
+            for e in self.index.reserved_entries():
+                table[e.path].append(e)
+            self._changes = dict(table)
+        return self._changes.get(person.path, [])
 
     def is_archived(self, person: Person) -> bool:
         state = False
@@ -248,6 +296,8 @@ class Vault:
 
     def touches(self) -> dict[str, list[cadence.Touch]]:
         """Person path → their touches (real contact that reached them), oldest first."""
+        if self._touches is not None:
+            return self._touches
         out: dict[str, list[cadence.Touch]] = defaultdict(list)
         types = self.settings.types
         for it in self.interactions():
@@ -255,13 +305,23 @@ class Vault:
                 continue
             for path in it.participants:
                 out[path].append(cadence.Touch(it.date, it.type, it.kind))
-        return out
+        self._touches = dict(out)
+        return self._touches
 
     def due_info(
         self, person: Person, touches: dict[str, list[cadence.Touch]] | None = None
     ) -> cadence.DueInfo:
-        touches = touches if touches is not None else self.touches()
-        return cadence.due_info(person, touches.get(person.path, []), self.settings, self.today)
+        if touches is None and self._touches is None:
+            mine = self._touches_of(self.interactions_of(person))
+        else:
+            mine = (touches if touches is not None else self.touches()).get(person.path, [])
+        return cadence.due_info(person, mine, self.settings, self.today)
+
+    def _touches_of(self, items: list[events.Interaction]) -> list[cadence.Touch]:
+        types = self.settings.types
+        return [
+            cadence.Touch(it.date, it.type, it.kind) for it in items if types[it.kind].touch and it.reached
+        ]
 
     def tasks(self) -> list[Task]:
         return self.index.tasks()
@@ -275,13 +335,45 @@ class Vault:
         return None
 
     def weighted(self, person: Person) -> list[scoring.Weighted]:
-        return scoring.weigh(person.path, self.interactions_of(person), self.settings, self.today)
+        if self._weighted is None:
+            self._weighted = {}
+        found = self._weighted.get(person.path)
+        if found is None:
+            found = scoring.weigh(person.path, self.interactions_of(person), self.settings, self.today)
+            self._weighted[person.path] = found
+        return found
 
     def health(self, person: Person) -> scoring.Health | None:
         return scoring.health(person, self.weighted(person), self.settings, self.today)
 
     def friend_level(self, person: Person) -> scoring.FriendLevel:
         return scoring.friend_level(person, self.weighted(person))
+
+    # -- derived results, cached in the index --------------------------------
+
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``'s JSON-able result, cached until any file, the settings or today change."""
+        import json
+
+        from . import __version__
+
+        key = json.dumps([self.index.generation(), self.today.isoformat(), self.settings_digest, __version__])
+        hit = self.index.derived_get(name, key)
+        if hit is not None:
+            return json.loads(hit)
+        value = compute()
+        self.index.derived_put(name, key, json.dumps(value, ensure_ascii=False))
+        return value
+
+    @property
+    def settings_digest(self) -> str:
+        import hashlib
+
+        try:
+            raw = (self.root / settings_mod.SETTINGS_FILE).read_bytes()
+        except OSError:
+            raw = b""
+        return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
     # -- writing ------------------------------------------------------------
 

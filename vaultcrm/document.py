@@ -13,6 +13,7 @@ included as ``\\ufeff``) and never touches the disk. The contract:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -142,9 +143,15 @@ def _plain_ok(s: str, in_flow: bool) -> bool:
         return False
 
 
-_NON_PRINTABLE = re.compile(
-    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+_NON_PRINTABLE_CHARS = "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+
+
+@functools.cache
+def _non_printable() -> re.Pattern[str]:
+    """Characters YAML cannot hold verbatim (compiled lazily: 7 ms, needed only to write)."""
+    return re.compile(_NON_PRINTABLE_CHARS)
+
+
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
 
 
@@ -158,12 +165,12 @@ def _escape(c: str) -> str:
 def _double_quoted(s: str) -> str:
     """A YAML double-quoted scalar; anything YAML cannot hold verbatim is escaped."""
     out = re.sub(r'[\\"]', lambda m: _ESCAPES[m.group(0)], s)
-    out = _NON_PRINTABLE.sub(lambda m: _escape(m.group(0)), out)
+    out = _non_printable().sub(lambda m: _escape(m.group(0)), out)
     return f'"{out}"'
 
 
 def _single_quoted(s: str) -> str:
-    if _NON_PRINTABLE.search(s):
+    if _non_printable().search(s):
         return _double_quoted(s)
     return "'" + s.replace("'", "''") + "'"
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from . import logline
 from .model import Entry
 from .settings import Settings
 
 
-@dataclass(frozen=True)
-class Interaction:
+class Interaction(NamedTuple):
     entry: Entry
     kind: str
     participants: tuple[str, ...]  # person file paths, sorted
@@ -84,7 +82,7 @@ def dedupe(items: list[Interaction]) -> list[Interaction]:
     groups: dict[tuple[dt.date, str, tuple[str, ...]], list[tuple[str, Interaction]]] = {}
     for it in items:
         key = (it.date, it.kind, it.participants)
-        norm = logline.normalise_text(it.text)
+        norm = it.entry.norm
         bucket = groups.setdefault(key, [])
         for i, (other_norm, other) in enumerate(bucket):
             if norm == other_norm or not norm or not other_norm:
@@ -99,11 +97,11 @@ def dedupe(items: list[Interaction]) -> list[Interaction]:
     out = [it for bucket in groups.values() for _, it in bucket]
     out.sort(
         key=lambda it: (
-            it.date,
+            it.entry.date,
             it.participants,
             it.kind,
-            it.direction,
-            logline.normalise_text(it.text),
+            it.entry.direction,
+            it.entry.norm,
             it.entry.path,
             it.entry.line,
         )

@@ -14,6 +14,7 @@ refresh so that two processes refreshing at once serialise cleanly.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -28,7 +29,7 @@ from . import vault as vaultio
 from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
 from .settings import Folders
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
 PARALLEL_MIN = 2000  # parse in worker processes from this many files on
@@ -42,17 +43,24 @@ CREATE TABLE IF NOT EXISTS people(path TEXT PRIMARY KEY, name TEXT, data TEXT);
 CREATE TABLE IF NOT EXISTS names(name TEXT, path TEXT);
 CREATE INDEX IF NOT EXISTS names_path ON names(path);
 CREATE INDEX IF NOT EXISTS names_name ON names(name);
-CREATE TABLE IF NOT EXISTS entries(path TEXT, line INTEGER, date TEXT, data TEXT);
+CREATE TABLE IF NOT EXISTS entries(
+    path TEXT, line INTEGER, source TEXT, date TEXT, time TEXT, type TEXT, text TEXT,
+    fields TEXT, links TEXT, with_ TEXT, tags TEXT, owner TEXT, reserved INTEGER,
+    old TEXT, new TEXT, norm TEXT);
 CREATE INDEX IF NOT EXISTS entries_path ON entries(path);
 CREATE TABLE IF NOT EXISTS tasks(path TEXT, line INTEGER, data TEXT);
 CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
-CREATE TABLE IF NOT EXISTS links(path TEXT, target TEXT, line INTEGER);
+CREATE TABLE IF NOT EXISTS links(path TEXT, target TEXT, line INTEGER, key TEXT);
 CREATE INDEX IF NOT EXISTS links_path ON links(path);
+CREATE INDEX IF NOT EXISTS links_key ON links(key);
+CREATE TABLE IF NOT EXISTS derived(name TEXT PRIMARY KEY, key TEXT, data TEXT);
 CREATE TABLE IF NOT EXISTS diagnostics(
     path TEXT, line INTEGER, severity TEXT, code TEXT, message TEXT);
 CREATE INDEX IF NOT EXISTS diagnostics_path ON diagnostics(path);
 """
+_SEP = "\x1f"  # joins link lists in one column (never in a file name or a tag)
 _TABLES = ("files", "people", "names", "entries", "tasks", "links", "diagnostics")
+_ALL_TABLES = (*_TABLES, "derived", "meta")
 
 
 @dataclass
@@ -84,10 +92,23 @@ class FileRows:
     fm: str
     person: tuple[str, str, str] | None = None
     names: list[tuple[str, str]] = field(default_factory=list)
-    entries: list[tuple[str, int, str, str]] = field(default_factory=list)
+    entries: list[tuple[Any, ...]] = field(default_factory=list)
     tasks: list[tuple[str, int, str]] = field(default_factory=list)
-    links: list[tuple[str, str, int]] = field(default_factory=list)
+    links: list[tuple[str, str, int, str]] = field(default_factory=list)
     diagnostics: list[tuple[str, int | None, str, str, str]] = field(default_factory=list)
+
+
+def _pack(fields: dict[str, str]) -> str:
+    """Inline fields as one column: key\x1evalue\x1fkey\x1evalue (faster to read than JSON)."""
+    if any("\x1e" in x or _SEP in x or "\x1d" in x for kv in fields.items() for x in kv):
+        return "\x1d" + json.dumps(fields, ensure_ascii=False)  # control characters: play safe
+    return _SEP.join(f"{k}\x1e{v}" for k, v in fields.items())
+
+
+def _unpack(packed: str) -> dict[str, str]:
+    if packed[0] == "\x1d":
+        return dict(json.loads(packed[1:]))
+    return dict(item.split("\x1e", 1) for item in packed.split(_SEP))  # type: ignore[misc]
 
 
 def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows:
@@ -107,8 +128,28 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
         person = parsed.person
         out.person = (p, person.name, dumps(person.to_json(), ensure_ascii=False))
         out.names = [(n.lower(), p) for n in dict.fromkeys(person.all_names())]
+    sep = _SEP
     for e in parsed.entries:
-        out.entries.append((p, e.line, e.date.isoformat(), dumps(e.to_row(), ensure_ascii=False)))
+        out.entries.append(
+            (
+                p,
+                e.line,
+                e.source,
+                e.date.isoformat(),
+                e.time,
+                e.type,
+                e.text,
+                _pack(e.fields),
+                sep.join(e.links),
+                sep.join(e.with_),
+                sep.join(e.tags),
+                e.owner,
+                int(e.reserved),
+                e.old,
+                e.new,
+                e.norm,
+            )
+        )
     for t in parsed.tasks:
         row = {
             "path": t.path,
@@ -123,13 +164,13 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
             "type": t.type,
         }
         out.tasks.append((p, t.line, dumps(row, ensure_ascii=False)))
-    out.links = [(p, target, line) for target, line in parsed.mentions]
+    out.links = [(p, target, line, target.lower()) for target, line in parsed.mentions]
     if parsed.person is not None:
         for k in parsed.person.knows:
-            out.links.append((p, k.who, 0))
+            out.links.append((p, k.who, 0, k.who.lower()))
         for target in (parsed.person.introduced_by, parsed.person.company):
             if target:
-                out.links.append((p, target, 0))
+                out.links.append((p, target, 0, target.lower()))
     out.diagnostics = [(p, d.line, d.severity, d.code, d.message) for d in parsed.diagnostics]
     return out
 
@@ -239,7 +280,7 @@ class Index:
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
-                for table in (*_TABLES, "meta"):
+                for table in _ALL_TABLES:
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
@@ -364,6 +405,11 @@ class Index:
                     self._delete(rows.path)
                 self._insert(rows, scan_ns)
                 stats.parsed += 1
+            if stats.parsed or stats.removed:
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES('generation', '1') ON CONFLICT(key) "
+                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
         stats.seconds = time.perf_counter() - started
         return stats
 
@@ -420,15 +466,37 @@ class Index:
         if rows.names:
             c.executemany("INSERT INTO names VALUES (?, ?)", rows.names)
         if rows.entries:
-            c.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)", rows.entries)
+            c.executemany(
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.entries
+            )
         if rows.tasks:
             c.executemany("INSERT INTO tasks VALUES (?, ?, ?)", rows.tasks)
         if rows.links:
-            c.executemany("INSERT INTO links VALUES (?, ?, ?)", rows.links)
+            c.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", rows.links)
         if rows.diagnostics:
             c.executemany("INSERT INTO diagnostics VALUES (?, ?, ?, ?, ?)", rows.diagnostics)
 
     # -- queries ------------------------------------------------------------
+
+    def generation(self) -> int:
+        """A counter that changes whenever any file's records change."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def derived_get(self, name: str, key: str) -> str | None:
+        row = self.conn.execute("SELECT key, data FROM derived WHERE name = ?", (name,)).fetchone()
+        return row[1] if row and row[0] == key else None
+
+    def derived_put(self, name: str, key: str, data: str) -> None:
+        with self._tx():
+            self.conn.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, key, data))
+
+    def paths_linking(self, names: Iterable[str]) -> list[str]:
+        """Files with a [[link]] to any of ``names`` (any case)."""
+        keys = sorted({n.lower() for n in names})
+        marks = ", ".join("?" for _ in keys)
+        rows = self.conn.execute(f"SELECT DISTINCT path FROM links WHERE key IN ({marks})", keys)
+        return [r[0] for r in rows]
 
     def people(self) -> list[Person]:
         rows = self.conn.execute("SELECT data FROM people ORDER BY path").fetchall()
@@ -448,21 +516,52 @@ class Index:
     def names(self) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.conn.execute("SELECT name, path FROM names")]
 
-    def entries(self, paths: Iterable[str] | None = None) -> list[Entry]:
-        loads = json.loads
-        if paths is None:
-            rows = self.conn.execute("SELECT data FROM entries ORDER BY date, path, line").fetchall()
+    def reserved_entries(self) -> list[Entry]:
+        return self.entries(reserved=True)
+
+    def entries(self, paths: Iterable[str] | None = None, reserved: bool = False) -> list[Entry]:
+        cols = (
+            "path, line, source, date, time, type, text, fields, links, with_, tags, owner, "
+            "reserved, old, new, norm"
+        )
+        if reserved:
+            rows = self.conn.execute(
+                f"SELECT {cols} FROM entries WHERE reserved = 1 ORDER BY date, path, line"
+            ).fetchall()
+        elif paths is None:
+            rows = self.conn.execute(f"SELECT {cols} FROM entries ORDER BY date, path, line").fetchall()
         else:
             rows = []
             for p in paths:
                 rows += self.conn.execute(
-                    "SELECT data FROM entries WHERE path = ? ORDER BY line", (p,)
+                    f"SELECT {cols} FROM entries WHERE path = ? ORDER BY line", (p,)
                 ).fetchall()
-        return [Entry.from_row(loads(r[0])) for r in rows]
+        fromiso = dt.date.fromisoformat
+        sep = _SEP
+        empty: tuple[str, ...] = ()
+        return [
+            Entry(
+                r[0],
+                r[1],
+                r[2],
+                fromiso(r[3]),
+                r[5],
+                r[6],
+                r[4],
+                _unpack(r[7]) if r[7] else {},
+                tuple(r[8].split(sep)) if r[8] else empty,
+                tuple(r[9].split(sep)) if r[9] else empty,
+                tuple(r[10].split(sep)) if r[10] else empty,
+                r[11],
+                bool(r[12]),
+                r[13],
+                r[14],
+                r[15],
+            )
+            for r in rows
+        ]
 
     def tasks(self) -> list[Task]:
-        import datetime as dt
-
         out = []
         for (data,) in self.conn.execute("SELECT data FROM tasks ORDER BY path, line"):
             d = json.loads(data)

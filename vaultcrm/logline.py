@@ -78,45 +78,27 @@ def links(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+_FIELD = re.compile(
+    r"(?<!\[)\[(?!\[)[ \t]*([^\W\d_]?[\w][\w -]*?)[ \t]*::[ \t]*((?:\[\[[^\[\]]*\]\]|[^\[\]])*?)[ \t]*\]"
+    r"|\([ \t]*([^\W\d_]?[\w][\w -]*?)[ \t]*::[ \t]*((?:\[\[[^\[\]]*\]\]|[^()])*?)[ \t]*\)"
+)
+
+
 def inline_fields(text: str) -> tuple[dict[str, str], str]:
     """Dataview ``[key:: value]`` / ``(key:: value)`` fields, and the text without them.
 
     Values may hold ``[[links]]``: ``[with:: [[A]], [[B]]]``. Later keys win;
-    keys are lower-cased.
+    keys are lower-cased, spaces in keys become ``-``.
     """
+    if "::" not in text:
+        return {}, text.strip()
     out: dict[str, str] = {}
-    keep: list[str] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c in "[(" and not text.startswith("[[", i):
-            close_char = "]" if c == "[" else ")"
-            m = re.match(r"[\[(][ \t]*([\w][\w -]*?)[ \t]*::", text[i:])
-            if m:
-                j = i + m.end()
-                depth = 0
-                while j < n:
-                    if text.startswith("[[", j):
-                        depth += 1
-                        j += 2
-                        continue
-                    if text.startswith("]]", j) and depth:
-                        depth -= 1
-                        j += 2
-                        continue
-                    if text[j] == close_char and depth == 0:
-                        break
-                    j += 1
-                if j < n:
-                    key = m.group(1).strip().lower().replace(" ", "-")
-                    out[key] = text[i + m.end() : j].strip()
-                    i = j + 1
-                    continue
-        keep.append(c)
-        i += 1
-    rest = re.sub(r"[ \t]{2,}", " ", "".join(keep)).strip()
-    return out, rest
+    for m in _FIELD.finditer(text):
+        key = m.group(1) if m.group(1) is not None else m.group(3)
+        value = m.group(2) if m.group(1) is not None else m.group(4)
+        out[key.strip().lower().replace(" ", "-")] = value.strip()
+    rest = _FIELD.sub("", text)
+    return out, re.sub(r"[ \t]{2,}", " ", rest).strip()
 
 
 def tags(text: str) -> tuple[str, ...]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from . import document, logline
 from .settings import Folders, parse_bool, parse_duration
@@ -84,11 +84,12 @@ class Person:
         return tuple(names)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f: getattr(self, f) for f in _PERSON_FIELDS}
         for key in ("snooze_until", "added", "met"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         data["paused"] = [[a.isoformat(), b.isoformat()] for a, b in self.paused]
+        data["knows"] = [[k.who, k.closeness, k.note] for k in self.knows]
         return data
 
     @classmethod
@@ -100,15 +101,21 @@ class Person:
         d["paused"] = tuple(
             (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in d.get("paused", ())
         )
-        d["knows"] = tuple(Knows(**k) for k in d.get("knows", ()))
+        d["knows"] = tuple(Knows(*k) for k in d.get("knows", ()))
         for key in ("aliases", "emails", "phones", "tags"):
             d[key] = tuple(d.get(key, ()))
         return cls(**d)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A dated line: an interaction (``reserved`` False) or a setting change."""
+_PERSON_FIELDS = tuple(Person.__dataclass_fields__)
+
+
+class Entry(NamedTuple):
+    """A dated line: an interaction (``reserved`` False) or a setting change.
+
+    A NamedTuple rather than a dataclass: a vault of 10k people holds 100k of
+    these and they are built on every command.
+    """
 
     path: str
     line: int
@@ -117,7 +124,7 @@ class Entry:
     type: str  # the word as written; or the reserved key/word
     text: str
     time: str | None = None
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = {}  # noqa: RUF012 - never mutated
     links: tuple[str, ...] = ()  # [[links]] in the text (outside inline fields)
     with_: tuple[str, ...] = ()  # [[links]] in [with:: …]
     tags: tuple[str, ...] = ()
@@ -125,10 +132,11 @@ class Entry:
     reserved: bool = False
     old: str | None = None
     new: str | None = None
+    norm: str = ""  # the text normalised for event identity (logline.normalise_text)
 
     @property
     def direction(self) -> str:
-        value = self.fields.get("dir", "").strip().lower()
+        value = self.fields.get("dir", "").strip().lower() if self.fields else ""
         if value in ("in", "←", "<-"):
             return "in"
         if value in ("out", "→", "->"):
@@ -137,30 +145,18 @@ class Entry:
 
     @property
     def reached(self) -> bool:
+        if not self.fields:
+            return True
         return self.fields.get("reached", "").strip().lower() not in ("no", "false", "off", "0")
 
     @property
     def minutes(self) -> int | None:
-        raw = self.fields.get("min", "").strip()
+        raw = self.fields.get("min", "").strip() if self.fields else ""
         try:
             value = float(raw)
         except ValueError:
             return None
         return int(value) if value > 0 else None
-
-    def to_row(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["date"] = self.date.isoformat()
-        return data
-
-    @classmethod
-    def from_row(cls, data: dict[str, Any]) -> Entry:
-        d = dict(data)
-        d["date"] = dt.date.fromisoformat(d["date"])
-        d["links"] = tuple(d.get("links", ()))
-        d["with_"] = tuple(d.get("with_", ()))
-        d["tags"] = tuple(d.get("tags", ()))
-        return cls(**d)
 
 
 @dataclass(frozen=True)
@@ -362,6 +358,7 @@ def _entry(path: str, lineno: int, source: str, p: logline.LogLine, owner: str |
         reserved=p.reserved,
         old=p.old,
         new=p.new,
+        norm="" if p.reserved else logline.normalise_text(p.text),
     )
 
 
@@ -396,6 +393,7 @@ def _daily_item(path: str, lineno: int, line: str, day: dt.date, out: ParsedFile
             links=logline.links(plain),
             with_=logline.links(fields.get("with", "")),
             tags=logline.tags(rest),
+            norm=logline.normalise_text(rest),
         )
     )
 
@@ -455,6 +453,7 @@ def _task(
             with_=logline.links(fields.get("with", "")),
             tags=logline.tags(task.text),
             owner=owner,
+            norm=logline.normalise_text(text),
         )
     )
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import cadence
 from .events import Interaction
@@ -48,8 +48,7 @@ def band_of(value: int) -> str:
     return "dormant"
 
 
-@dataclass(frozen=True)
-class Weighted:
+class Weighted(NamedTuple):
     """One interaction as it counts for one person (after all modifiers)."""
 
     date: dt.date
@@ -67,39 +66,48 @@ def weigh(
     person_path: str, items: Iterable[Interaction], settings: Settings, today: dt.date
 ) -> list[Weighted]:
     """Apply §3.2's modifiers to one person's interactions up to ``today``."""
-    raw: list[Weighted] = []
-    note = settings.types.get("note")
+    by_day: dict[dt.date, list[Weighted]] = {}
+    types = settings.types
+    note = types.get("note")
+    note_w = note.weight if note else 0.0
     for it in items:
-        if it.date > today or person_path not in it.participants:
+        e = it.entry
+        if e.date > today:
             continue
-        t = settings.types[it.kind]
-        reached = it.reached
+        t = types[it.kind]
+        fields = e.fields
+        reached = e.reached if fields else True
         touch = t.touch and reached
-        w = t.weight if reached else (note.weight if note else 0.0)
+        w = t.weight if reached else note_w
         hours = 0.0
-        tags = set(it.entry.tags)
         if touch:
-            minutes = it.entry.minutes
+            minutes = e.minutes if fields else None
             if minutes and t.minutes:
                 w *= min(1.5, max(0.5, math.sqrt(minutes / t.minutes)))
                 hours = minutes / 60
             else:
                 hours = t.hours
-            if "help" in tags:
+            if "help" in e.tags:
                 w += 0.2
         n = len(it.participants)
         if n >= 5:
             w /= 2
             hours /= 2
-        rich = touch and (t.rich or "deep" in tags)
-        raw.append(Weighted(it.date, it.kind, it.type, w, hours, it.direction, rich, touch, n))
-    by_day: dict[dt.date, list[Weighted]] = defaultdict(list)
-    for x in raw:
-        by_day[x.date].append(x)
+        rich = touch and (t.rich or "deep" in e.tags)
+        x = Weighted(e.date, it.kind, e.type, w, hours, e.direction if fields else "mutual", rich, touch, n)
+        day = by_day.get(e.date)
+        if day is None:
+            by_day[e.date] = [x]
+        else:
+            day.append(x)
     out: list[Weighted] = []
     factors = (1.0, 0.5, 0.25)
     for day in sorted(by_day):
-        entries = sorted(by_day[day], key=lambda x: -x.w)
+        entries = by_day[day]
+        if len(entries) == 1 and entries[0].w <= 1.5 and entries[0].hours <= 10.0:
+            out.append(entries[0])
+            continue
+        entries.sort(key=lambda x: -x.w)
         total_w = 0.0
         total_h = 0.0
         for k, x in enumerate(entries):
@@ -108,7 +116,7 @@ def weigh(
             h = min(x.hours, max(0.0, 10.0 - total_h))
             total_w += w
             total_h += h
-            out.append(Weighted(x.date, x.kind, x.type, w, h, x.direction, x.rich, x.touch, x.n))
+            out.append(x._replace(w=w, hours=h))
     return out
 
 

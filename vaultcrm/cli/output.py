@@ -23,7 +23,26 @@ def use_color() -> bool:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    """JSON on stdout: indented on a terminal, one fast compact line when piped."""
+    if _stdout_tty():
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    else:
+        click.echo(json.dumps(data, ensure_ascii=False, default=_default))
+
+
+def emit_json_texts(items: list[str]) -> None:
+    """A JSON list of already-encoded JSON values (fast for large lists)."""
+    if _stdout_tty():
+        emit_json([json.loads(item) for item in items])
+    else:
+        click.echo("[" + ", ".join(items) + "]")
+
+
+def _stdout_tty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _default(value: Any) -> Any:

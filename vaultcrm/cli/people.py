@@ -59,6 +59,45 @@ def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None =
     }
 
 
+LIST_KEYS = (
+    "name",
+    "path",
+    "closeness",
+    "circle",
+    "stage",
+    "tier",
+    "tags",
+    "location",
+    "archived",
+    "status",
+    "band",
+    "priority",
+    "last_touch",
+    "health",
+    "added",
+)
+
+
+def all_summaries(v: Vault) -> list[tuple[dict[str, Any], str]]:
+    """Every person as (the keys list filters and sorts by, the full summary as JSON text).
+
+    Cached in the index until a file, the settings or today change; the JSON
+    text is kept encoded so that `list --json` on a large vault only joins it.
+    """
+    import json
+
+    def compute() -> list[list[Any]]:
+        touches = v.touches()
+        out = []
+        for p in v.people():
+            d = person_summary(v, p, touches)
+            out.append([[d[k] for k in LIST_KEYS], json.dumps(d, ensure_ascii=False)])
+        return out
+
+    rows = v.cached("people-summaries/2", compute)
+    return [(dict(zip(LIST_KEYS, keys, strict=True)), raw) for keys, raw in rows]
+
+
 # ---------------------------------------------------------------------------
 # add
 
@@ -426,29 +465,31 @@ def list_(
       vaultcrm list --closeness none        # who still needs classifying
     """
     v = app.vault()
-    touches = v.touches()
     rows = []
-    for p in v.people():
-        if circle and (p.circle or "").lower() not in {c.lower() for c in circle}:
+    circles = {c.lower() for c in circle}
+    stages = {s.lower() for s in stage}
+    tiers = {t.upper() for t in tier}
+    tags = {t.lower().lstrip("#") for t in tag}
+    for d, raw in all_summaries(v):
+        if circles and (d["circle"] or "").lower() not in circles:
             continue
-        if closeness and (str(p.closeness) if p.closeness else "none") not in closeness:
+        if closeness and (str(d["closeness"]) if d["closeness"] else "none") not in closeness:
             continue
-        if stage and (p.stage or "").lower() not in {s.lower() for s in stage}:
+        if stages and (d["stage"] or "").lower() not in stages:
             continue
-        if tier and (p.tier or "").upper() not in {t.upper() for t in tier}:
+        if tiers and (d["tier"] or "").upper() not in tiers:
             continue
-        if tag and not {t.lower().lstrip("#") for t in tag} <= {t.lower() for t in p.tags}:
+        if tags and not tags <= {t.lower() for t in d["tags"]}:
             continue
-        if near and near.lower() not in (p.location or "").lower():
+        if near and near.lower() not in (d["location"] or "").lower():
             continue
-        d = person_summary(v, p, touches)
         if d["archived"] and not archived:
             continue
         if status and d["status"] not in status:
             continue
         if band and d["band"] not in band:
             continue
-        rows.append(d)
+        rows.append((d, raw))
     tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
     keys = {
         "name": lambda d: (d["name"].lower(), d["path"]),
@@ -459,9 +500,10 @@ def list_(
         "tier": lambda d: (tier_rank.get(d["tier"], 99), d["name"].lower()),
         "added": lambda d: (d["added"] or "", d["name"].lower()),
     }
-    rows.sort(key=keys[sort_by])
+    key = keys[sort_by]
+    rows.sort(key=lambda row: key(row[0]))
     if app.json:
-        output.emit_json(rows)
+        output.emit_json_texts([raw for _, raw in rows])
         return
     if not rows:
         click.echo("No people match." if v.people() else "No people yet: vaultcrm add NAME")
@@ -478,7 +520,7 @@ def list_(
                 d["status"],
                 d["last_touch"] or "never",
             )
-            for d in rows
+            for d, _ in rows
         ],
     )
     click.echo(f"{len(rows)} people")
