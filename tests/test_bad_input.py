@@ -82,9 +82,7 @@ def test_check_names_each_bad_file_and_exits_1(bad_vault: Path, run: Run) -> Non
     assert result.exit_code == 1
     for _, expected in BAD.values():
         location, _, message = expected.partition(": ")
-        assert any(line.startswith(location) and message in line for line in result.stdout.splitlines()), (
-            expected
-        )
+        assert any(line.startswith(location) and message in line for line in result.stdout.splitlines()), expected
     assert snapshot(bad_vault) == before
     data = json.loads(run("check", "--json").stdout)
     assert {p["path"] for p in data if p["severity"] == "error"} == set(BAD)

@@ -45,9 +45,7 @@ def test_init_makes_a_vault_and_a_first_commit(tmp_path: Path, monkeypatch: pyte
         assert (target / rel).is_file(), rel
     log = subprocess.run(["git", "log", "--oneline"], cwd=target, capture_output=True, text=True, check=True)
     assert "vaultcrm: new vault" in log.stdout
-    status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=target, capture_output=True, text=True, check=True
-    )
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=target, capture_output=True, text=True, check=True)
     assert status.stdout == ""
     # the cache is ignored, vault plugins are not
     assert CliRunner().invoke(cli, ["--vault", str(target), "list"]).exit_code == 0
@@ -64,9 +62,7 @@ def test_init_makes_a_vault_and_a_first_commit(tmp_path: Path, monkeypatch: pyte
 
 
 @needs_git
-def test_init_without_git_identity_warns_and_succeeds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_init_without_git_identity_warns_and_succeeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     git_env(monkeypatch, tmp_path / "home", identity=False)
     result = CliRunner().invoke(cli, ["init", str(tmp_path / "v")])
     assert result.exit_code == 0, result.output

@@ -173,9 +173,7 @@ def test_add_refuses_an_existing_name(run: Run) -> None:
 
 def test_a_vault_template_overrides_the_person_template(run: Run, vault: Path) -> None:
     (vault / "templates").mkdir()
-    (vault / "templates/person.md.j2").write_text(
-        "---\nname: {{ name | yaml }}\nsource: mine\n---\n# {{ name }}\n"
-    )
+    (vault / "templates/person.md.j2").write_text("---\nname: {{ name | yaml }}\nsource: mine\n---\n# {{ name }}\n")
     assert run("add", "Tom Ito").exit_code == 0
     assert (vault / "people/Tom Ito.md").read_text() == "---\nname: Tom Ito\nsource: mine\n---\n# Tom Ito\n"
     (vault / "templates/person.md.j2").write_text("---\nname: {{ name | yaml }\n---\n")

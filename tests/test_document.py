@@ -154,9 +154,9 @@ def test_an_oldest_first_log_stays_oldest_first() -> None:
 
 
 def test_missing_log_section_is_created_at_the_end() -> None:
-    assert document.add_to_section(
-        "---\na: 1\n---\nNotes.\n", "Log", "- 2026-01-01 call: a", "2026-01-01"
-    ) == ("---\na: 1\n---\nNotes.\n\n## Log\n- 2026-01-01 call: a\n")
+    assert document.add_to_section("---\na: 1\n---\nNotes.\n", "Log", "- 2026-01-01 call: a", "2026-01-01") == (
+        "---\na: 1\n---\nNotes.\n\n## Log\n- 2026-01-01 call: a\n"
+    )
     assert document.add_to_section("---\na: 1\n---\n", "Log", "- 2026-01-01 call: a") == (
         "---\na: 1\n---\n## Log\n- 2026-01-01 call: a\n"
     )
@@ -181,9 +181,7 @@ def test_conflict_markers_are_found() -> None:
 
 # -- properties: edits change nothing outside the intended lines ---------------------------
 
-safe_line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=30
-)
+safe_line = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=30)
 body_lines = st.lists(safe_line, max_size=8)
 
 
@@ -204,14 +202,10 @@ def notes(draw: st.DrawFn) -> str:
     log = draw(st.lists(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 1, 1)), max_size=5))
     log_lines = [f"- {d.isoformat()} call: x" for d in sorted(log, reverse=draw(st.booleans()))]
     parts = [f"---{nl}{header}---{nl}"] if draw(st.booleans()) else []
-    parts += [
-        line + nl for line in before if not line.lstrip().startswith(("#", "<", ">", "```", "~~~", "-", "|"))
-    ]
+    parts += [line + nl for line in before if not line.lstrip().startswith(("#", "<", ">", "```", "~~~", "-", "|"))]
     if draw(st.booleans()):
         parts += [f"## Log{nl}"] + [line + nl for line in log_lines]
-    parts += [
-        line + nl for line in after if not line.lstrip().startswith(("#", "<", ">", "```", "~~~", "-", "|"))
-    ]
+    parts += [line + nl for line in after if not line.lstrip().startswith(("#", "<", ">", "```", "~~~", "-", "|"))]
     text = bom + "".join(parts)
     if text.endswith(nl) and draw(st.booleans()):
         text = text[: -len(nl)]

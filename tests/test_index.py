@@ -140,7 +140,4 @@ def test_two_processes_refreshing_at_once(vault: Path) -> None:
     with Index(vault, F) as ix:
         ix.refresh()
         assert len(ix.people()) == 26
-        assert (
-            sqlite3.connect(vault / ".vaultcrm/index.sqlite").execute("PRAGMA integrity_check").fetchone()[0]
-            == "ok"
-        )
+        assert sqlite3.connect(vault / ".vaultcrm/index.sqlite").execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -88,18 +88,12 @@ def test_log_line_grammar(line: str, expected: tuple) -> None:
 
 def test_reserved_lines() -> None:
     change = logline.parse("- 2026-11-23 closeness: 3 → 2")
-    assert (
-        change is not None
-        and change.reserved
-        and (change.type, change.old, change.new) == ("closeness", "3", "2")
-    )
+    assert change is not None and change.reserved and (change.type, change.old, change.new) == ("closeness", "3", "2")
     archived = logline.parse("- 2026-11-23 archived")
     assert archived is not None and archived.reserved and archived.type == "archived"
 
 
-@pytest.mark.parametrize(
-    "line", ["- 2026-13-01 call: x", "- 2026-11-01 25:00 call: x", "- 2026-11-01 no colon here"]
-)
+@pytest.mark.parametrize("line", ["- 2026-13-01 call: x", "- 2026-11-01 25:00 call: x", "- 2026-11-01 no colon here"])
 def test_malformed_dated_items_are_errors(line: str) -> None:
     with pytest.raises(logline.LineError):
         logline.parse(line)

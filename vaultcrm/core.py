@@ -308,9 +308,7 @@ class Vault:
         self._touches = dict(out)
         return self._touches
 
-    def due_info(
-        self, person: Person, touches: dict[str, list[cadence.Touch]] | None = None
-    ) -> cadence.DueInfo:
+    def due_info(self, person: Person, touches: dict[str, list[cadence.Touch]] | None = None) -> cadence.DueInfo:
         if touches is None and self._touches is None:
             mine = self._touches_of(self.interactions_of(person))
         else:
@@ -319,9 +317,7 @@ class Vault:
 
     def _touches_of(self, items: list[events.Interaction]) -> list[cadence.Touch]:
         types = self.settings.types
-        return [
-            cadence.Touch(it.date, it.type, it.kind) for it in items if types[it.kind].touch and it.reached
-        ]
+        return [cadence.Touch(it.date, it.type, it.kind) for it in items if types[it.kind].touch and it.reached]
 
     def tasks(self) -> list[Task]:
         return self.index.tasks()

@@ -98,9 +98,7 @@ def split(text: str) -> Document:
     while pos <= len(rest):
         close = _FENCE_CLOSE.match(rest, pos)
         if close:
-            return Document(
-                bom, rest[: m.end()], rest[m.end() : pos], close.group(0), rest[close.end() :], nl
-            )
+            return Document(bom, rest[: m.end()], rest[m.end() : pos], close.group(0), rest[close.end() :], nl)
         nxt = rest.find("\n", pos)
         if nxt < 0:
             break
@@ -196,9 +194,7 @@ def render_value(value: Any, quote: str = "", in_flow: bool = False) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(render_value(v, quote, True) for v in value) + "]"
     if isinstance(value, dict):
-        items = (
-            f"{render_value(str(k), '', True)}: {render_value(v, quote, True)}" for k, v in value.items()
-        )
+        items = (f"{render_value(str(k), '', True)}: {render_value(v, quote, True)}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
     raise TypeError(f"cannot render {type(value).__name__} as YAML")
 
@@ -206,9 +202,7 @@ def render_value(value: Any, quote: str = "", in_flow: bool = False) -> str:
 # ---------------------------------------------------------------------------
 # Frontmatter key edits
 
-_KEY_LINE = re.compile(
-    r"""^(?P<key>"[^"]*"|'[^']*'|[^\s#'"\-?:,\[\]{}][^:#]*?)(?P<sp>[ \t]*):(?=[ \t]|\r?\n|$)"""
-)
+_KEY_LINE = re.compile(r"""^(?P<key>"[^"]*"|'[^']*'|[^\s#'"\-?:,\[\]{}][^:#]*?)(?P<sp>[ \t]*):(?=[ \t]|\r?\n|$)""")
 
 
 def _key_of(line: str) -> str | None:

@@ -108,7 +108,7 @@ def _pack(fields: dict[str, str]) -> str:
 def _unpack(packed: str) -> dict[str, str]:
     if packed[0] == "\x1d":
         return dict(json.loads(packed[1:]))
-    return dict(item.split("\x1e", 1) for item in packed.split(_SEP))  # type: ignore[misc]
+    return dict(item.split("\x1e", 1) for item in packed.split(_SEP))
 
 
 def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows:
@@ -202,9 +202,7 @@ def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -
         parsed = parse_file(rel, text, folders)
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the vault
         parsed = ParsedFile(rel, "unreadable")
-        parsed.diagnostics.append(
-            Diagnostic(rel, None, f"internal error while parsing: {exc!r}", code="internal")
-        )
+        parsed.diagnostics.append(Diagnostic(rel, None, f"internal error while parsing: {exc!r}", code="internal"))
     return _rows(parsed, st.st_size, st.st_mtime_ns, digest)
 
 
@@ -357,9 +355,7 @@ class Index:
         with self._tx():
             conn = self.conn
             if paths is None:
-                known = {
-                    r[0]: r[1:] for r in conn.execute("SELECT path, size, mtime_ns, hash, racy FROM files")
-                }
+                known = {r[0]: r[1:] for r in conn.execute("SELECT path, size, mtime_ns, hash, racy FROM files")}
                 gone = [p for p in known if p not in disk]
             else:
                 known = {}
@@ -466,9 +462,7 @@ class Index:
         if rows.names:
             c.executemany("INSERT INTO names VALUES (?, ?)", rows.names)
         if rows.entries:
-            c.executemany(
-                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.entries
-            )
+            c.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.entries)
         if rows.tasks:
             c.executemany("INSERT INTO tasks VALUES (?, ?, ?)", rows.tasks)
         if rows.links:
@@ -520,10 +514,7 @@ class Index:
         return self.entries(reserved=True)
 
     def entries(self, paths: Iterable[str] | None = None, reserved: bool = False) -> list[Entry]:
-        cols = (
-            "path, line, source, date, time, type, text, fields, links, with_, tags, owner, "
-            "reserved, old, new, norm"
-        )
+        cols = "path, line, source, date, time, type, text, fields, links, with_, tags, owner, reserved, old, new, norm"
         if reserved:
             rows = self.conn.execute(
                 f"SELECT {cols} FROM entries WHERE reserved = 1 ORDER BY date, path, line"
@@ -533,9 +524,7 @@ class Index:
         else:
             rows = []
             for p in paths:
-                rows += self.conn.execute(
-                    f"SELECT {cols} FROM entries WHERE path = ? ORDER BY line", (p,)
-                ).fetchall()
+                rows += self.conn.execute(f"SELECT {cols} FROM entries WHERE path = ? ORDER BY line", (p,)).fetchall()
         fromiso = dt.date.fromisoformat
         sep = _SEP
         empty: tuple[str, ...] = ()
@@ -574,14 +563,11 @@ class Index:
 
     def links(self) -> list[tuple[str, str, int]]:
         return [
-            (r[0], r[1], r[2])
-            for r in self.conn.execute("SELECT path, target, line FROM links ORDER BY path, line")
+            (r[0], r[1], r[2]) for r in self.conn.execute("SELECT path, target, line FROM links ORDER BY path, line")
         ]
 
     def diagnostics(self) -> list[Diagnostic]:
-        rows = self.conn.execute(
-            "SELECT path, line, severity, code, message FROM diagnostics ORDER BY path, line"
-        )
+        rows = self.conn.execute("SELECT path, line, severity, code, message FROM diagnostics ORDER BY path, line")
         return [Diagnostic(p, line, msg, sev, code) for p, line, sev, code, msg in rows]
 
     def files(self) -> dict[str, tuple[str, bool]]:

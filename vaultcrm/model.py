@@ -98,9 +98,7 @@ class Person:
         for key in ("snooze_until", "added", "met"):
             if d.get(key):
                 d[key] = dt.date.fromisoformat(d[key])
-        d["paused"] = tuple(
-            (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in d.get("paused", ())
-        )
+        d["paused"] = tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in d.get("paused", ()))
         d["knows"] = tuple(Knows(*k) for k in d.get("knows", ()))
         for key in ("aliases", "emails", "phones", "tags"):
             d[key] = tuple(d.get(key, ()))
@@ -251,9 +249,7 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
         return out
     doc = document.split(text)
     if doc.unclosed:
-        out.diagnostics.append(
-            Diagnostic(path, 1, "frontmatter starts with '---' but is never closed", code="yaml")
-        )
+        out.diagnostics.append(Diagnostic(path, 1, "frontmatter starts with '---' but is never closed", code="yaml"))
         return out
     fm: dict[str, Any] = {}
     key_lines: dict[str, int] = {}
@@ -407,9 +403,7 @@ def _task(
     out: ParsedFile,
 ) -> None:
     fields, plain = logline.inline_fields(task.text)
-    task_links = logline.links(plain) + tuple(
-        t for t in logline.links(fields.get("with", "")) if t not in plain
-    )
+    task_links = logline.links(plain) + tuple(t for t in logline.links(fields.get("with", "")) if t not in plain)
     done = task.dates.get("done")
     if task.done and done is None and review_monday is not None:
         done = review_monday
@@ -464,9 +458,7 @@ def _task(
 _STRINGS = ("circle", "stage", "role", "location")
 
 
-def _person(
-    path: str, stem: str, fm: dict[str, Any], key_lines: dict[str, int], diags: list[Diagnostic]
-) -> Person:
+def _person(path: str, stem: str, fm: dict[str, Any], key_lines: dict[str, int], diags: list[Diagnostic]) -> Person:
     def bad(key: str, message: str) -> None:
         diags.append(Diagnostic(path, key_lines.get(key), f"'{key}': {message}", "warning", "type"))
 
@@ -641,9 +633,7 @@ def _person(
                     if close is not None and not (isinstance(close, int) and 1 <= close <= 4):
                         bad("knows", f"closeness of {who!r} must be 1, 2, 3 or 4")
                         close = None
-                    knows.append(
-                        Knows(found[0] if found else who.strip(), close, str(item.get("note") or ""))
-                    )
+                    knows.append(Knows(found[0] if found else who.strip(), close, str(item.get("note") or "")))
                 else:
                     bad("knows", f"cannot read entry {item!r}")
             kw["knows"] = tuple(k for k in knows if k.who)

@@ -62,9 +62,7 @@ class Weighted(NamedTuple):
     n: int  # vault participants
 
 
-def weigh(
-    person_path: str, items: Iterable[Interaction], settings: Settings, today: dt.date
-) -> list[Weighted]:
+def weigh(person_path: str, items: Iterable[Interaction], settings: Settings, today: dt.date) -> list[Weighted]:
     """Apply §3.2's modifiers to one person's interactions up to ``today``."""
     by_day: dict[dt.date, list[Weighted]] = {}
     types = settings.types
@@ -95,11 +93,11 @@ def weigh(
             hours /= 2
         rich = touch and (t.rich or "deep" in e.tags)
         x = Weighted(e.date, it.kind, e.type, w, hours, e.direction if fields else "mutual", rich, touch, n)
-        day = by_day.get(e.date)
-        if day is None:
+        same_day = by_day.get(e.date)
+        if same_day is None:
             by_day[e.date] = [x]
         else:
-            day.append(x)
+            same_day.append(x)
     out: list[Weighted] = []
     factors = (1.0, 0.5, 0.25)
     for day in sorted(by_day):
@@ -155,12 +153,8 @@ def health(person: Person, weighted: list[Weighted], settings: Settings, today: 
     years = (today - start).days / 365.25
     tenure = 1 - 2 ** (-years / 2)
     recent = [x for x in weighted if (today - x.date).days < 365]
-    w_them = sum(x.w for x in recent if x.direction == "in") + sum(
-        x.w / 2 for x in recent if x.direction == "mutual"
-    )
-    w_me = sum(x.w for x in recent if x.direction == "out") + sum(
-        x.w / 2 for x in recent if x.direction == "mutual"
-    )
+    w_them = sum(x.w for x in recent if x.direction == "in") + sum(x.w / 2 for x in recent if x.direction == "mutual")
+    w_me = sum(x.w for x in recent if x.direction == "out") + sum(x.w / 2 for x in recent if x.direction == "mutual")
     s = (w_them + 1) / (w_me + w_them + 2)
     balance = 1 - 2 * abs(s - 0.5)
     w_all = sum(x.w for x in recent)

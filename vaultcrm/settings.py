@@ -396,9 +396,7 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
     else:
         for i, item in enumerate(raw_pauses):
             if not (
-                isinstance(item, dict)
-                and isinstance(item.get("from"), dt.date)
-                and isinstance(item.get("to"), dt.date)
+                isinstance(item, dict) and isinstance(item.get("from"), dt.date) and isinstance(item.get("to"), dt.date)
             ):
                 p.add(("pauses", i), "expected {from: YYYY-MM-DD, to: YYYY-MM-DD}")
                 continue
@@ -485,8 +483,4 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
 
 def _safe_folder(value: str) -> bool:
     parts = value.strip("/").split("/")
-    return (
-        bool(value.strip("/"))
-        and all(part not in ("", ".", "..") for part in parts)
-        and not value.startswith("/")
-    )
+    return bool(value.strip("/")) and all(part not in ("", ".", "..") for part in parts) and not value.startswith("/")

@@ -230,9 +230,7 @@ def atomic_write(path: Path, data: bytes) -> None:
                 os.close(dfd)
 
 
-def edit(
-    root: Path, rel: str, change: Callable[[str], str], *, create: bool = False, attempts: int = 5
-) -> bool:
+def edit(root: Path, rel: str, change: Callable[[str], str], *, create: bool = False, attempts: int = 5) -> bool:
     """Apply ``change`` (text → text) to a vault file safely. Returns True when written.
 
     Under the file's lock: read, refuse files that are not safe to touch

@@ -201,9 +201,7 @@ def _demo_tour(v: Any, root: Path) -> None:
     due = [
         (p, infos[p.path])
         for p in people
-        if infos[p.path].status in ("due", "overdue", "lapsed")
-        and not infos[p.path].snoozed
-        and not v.is_archived(p)
+        if infos[p.path].status in ("due", "overdue", "lapsed") and not infos[p.path].snoozed and not v.is_archived(p)
     ]
     tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
     due.sort(key=lambda x: (-x[1].priority, tier_rank.get(x[0].tier, 99), x[0].name))
@@ -227,9 +225,7 @@ def _demo_tour(v: Any, root: Path) -> None:
     if friends:
         fl, p = friends[0]
         click.echo("")
-        click.echo(
-            f"Your closest bond: level {fl.level} friend of {p.name} ({fl.title}, {fl.hours:.0f} bond hours)"
-        )
+        click.echo(f"Your closest bond: level {fl.level} friend of {p.name} ({fl.title}, {fl.hours:.0f} bond hours)")
     click.echo("")
     click.echo("Try next:")
     click.echo(f"  cd {root}")
@@ -272,9 +268,7 @@ def check(app: App) -> None:
             click.echo(f"{p.location}: {label}: {p.message}")
         people = len(v.people())
         if problems:
-            click.echo(
-                f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in a vault of {people} people"
-            )
+            click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in a vault of {people} people")
         else:
             click.echo(f"No problems: {people} people, all files readable.")
     if problems:
