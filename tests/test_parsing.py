@@ -66,7 +66,7 @@ def test_an_impossible_date_stays_text() -> None:
                 "[with:: [[A]], [[B]]] #deep",
                 None,
                 {"with": "[[A]], [[B]]"},
-                ("A", "B"),
+                (),  # links inside [with:: …] are participants, not text links
                 ("deep",),
             ),
         ),

@@ -54,6 +54,8 @@ class LogLine:
     reserved: bool = False
     old: str | None = None  # reserved changes only
     new: str | None = None
+    plain: str = ""  # the text without inline fields
+    with_: tuple[str, ...] = ()  # [[links]] in [with:: …]
 
 
 class LineError(ValueError):
@@ -70,6 +72,8 @@ def link_target(raw: str) -> str:
 
 def links(text: str) -> tuple[str, ...]:
     """The ``[[link]]`` targets in ``text``, in order, without duplicates."""
+    if "[[" not in text:
+        return ()
     seen: dict[str, None] = {}
     for m in _LINK.finditer(text):
         target = link_target(m.group(1))
@@ -98,12 +102,17 @@ def inline_fields(text: str) -> tuple[dict[str, str], str]:
         value = m.group(2) if m.group(1) is not None else m.group(4)
         out[key.strip().lower().replace(" ", "-")] = value.strip()
     rest = _FIELD.sub("", text)
-    return out, re.sub(r"[ \t]{2,}", " ", rest).strip()
+    return out, _SPACES.sub(" ", rest).strip()
+
+
+_SPACES = re.compile(r"[ \t]{2,}")
 
 
 def tags(text: str) -> tuple[str, ...]:
     """``#tags`` in ``text`` (outside links), lower-cased, without duplicates."""
-    clean = _LINK.sub(" ", text)
+    if "#" not in text:
+        return ()
+    clean = _LINK.sub(" ", text) if "[[" in text else text
     seen: dict[str, None] = {}
     for m in _TAG.finditer(clean):
         seen.setdefault(m.group(1).lower(), None)
@@ -117,49 +126,45 @@ def parse_date(s: str) -> dt.date:
         raise LineError(f"'{s}' is not a valid date") from None
 
 
+_DATED_LINE = re.compile(
+    r"^[ \t]{0,3}[-*+][ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+(\d{1,2}:\d{2}))?(?:[ \t]+(.*?))?[ \t]*$"
+)
+
+
 def parse(line: str) -> LogLine | None:
     """Parse one line; ``None`` when it is not a dated list item at all.
 
     Raises :class:`LineError` for a dated item that breaks the grammar (a bad
-    date or time, no ``TYPE:``).
+    date or time, no ``TYPE:``). ``links`` are the [[links]] of the text outside
+    inline fields; ``with_`` those inside ``[with:: …]``.
     """
-    m = _ITEM.match(line.rstrip("\r\n"))
-    if not m:
-        return None
-    rest = m.group("rest")
-    if rest.startswith("[") and _TASK.match(line.rstrip("\r\n")):
-        return None  # a task, not a log line
-    d = _DATED.match(rest)
+    d = _DATED_LINE.match(line.rstrip("\r\n"))
     if not d:
         return None
-    date = parse_date(d.group("date"))
-    time = d.group("time")
+    date = parse_date(d.group(1))
+    time = d.group(2)
     if time is not None:
         hh, mm = time.split(":")
         if int(hh) > 23 or int(mm) > 59:
             raise LineError(f"'{time}' is not a valid time")
         time = f"{int(hh):02d}:{mm}"
-    body = d.group("rest") or ""
-    r = _RESERVED.match(body)
-    if r:
-        return LogLine(
-            date,
-            time,
-            r.group("key").lower(),
-            body,
-            reserved=True,
-            old=r.group("old"),
-            new=r.group("new"),
-        )
-    a = _ARCHIVED.match(body)
-    if a:
-        return LogLine(date, time, a.group("word").lower(), a.group("text"), reserved=True)
+    body = d.group(3) or ""
     t = _TYPED.match(body)
+    if t is None or t.group("type").lower() in RESERVED_KEYS or t.group("type").lower() in RESERVED_WORDS:
+        r = _RESERVED.match(body)
+        if r:
+            return LogLine(
+                date, time, r.group("key").lower(), body, reserved=True, old=r.group("old"), new=r.group("new")
+            )
+        a = _ARCHIVED.match(body)
+        if a:
+            return LogLine(date, time, a.group("word").lower(), a.group("text"), reserved=True)
     if not t:
         raise LineError("expected 'TYPE: text' after the date (for example '2026-11-20 call: …')")
     text = t.group("text") or ""
-    fields, _ = inline_fields(text)
-    return LogLine(date, time, t.group("type"), text, fields, links(text), tags(text))
+    fields, plain = inline_fields(text)
+    with_links = links(fields["with"]) if "with" in fields else ()
+    return LogLine(date, time, t.group("type"), text, fields, links(plain), tags(plain), plain=plain, with_=with_links)
 
 
 def parse_loose(text: str) -> tuple[str, str] | None:
@@ -241,14 +246,20 @@ def _plain(value: object) -> str:
     return "none" if value is None or value == "" else str(value)
 
 
-def normalise_text(text: str) -> str:
-    """For event identity: lower case; links, tags, fields and punctuation removed."""
-    _, rest = inline_fields(text)
-    rest = _LINK.sub(" ", rest)
-    rest = _TAG.sub(" ", rest)
-    rest = re.sub(r"[^\w\s]", " ", rest.lower())
+def normalise_text(text: str, *, plain: bool = False) -> str:
+    """For event identity: lower case; links, tags, fields and punctuation removed.
+
+    ``plain``: the text has no inline fields already.
+    """
+    rest = text if plain else inline_fields(text)[1]
+    if "[[" in rest:
+        rest = _LINK.sub(" ", rest)
+    if "#" in rest:
+        rest = _TAG.sub(" ", rest)
+    rest = _PUNCT.sub(" ", rest.lower())
     # "with [[A]] and [[B]]" says nothing once the links are gone
     return " ".join(w for w in rest.split() if w not in _FILLER)
 
 
 _FILLER = frozenset({"with", "and"})
+_PUNCT = re.compile(r"[^\w\s]")

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import document, logline
@@ -19,6 +20,7 @@ from .settings import Folders, parse_bool, parse_duration
 
 DATE_STEM = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WEEK_STEM = re.compile(r"^(\d{4})-W(\d{2})$")
+_TASK_START = re.compile(r"[-*+][ \t]+\[.\][ \t]")
 BIRTHDAY = re.compile(r"^(?:(\d{4})|-)-(\d{2})-(\d{2})$")
 
 
@@ -252,7 +254,17 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
         out.diagnostics.append(Diagnostic(path, 1, "frontmatter starts with '---' but is never closed", code="yaml"))
         return out
     fm: dict[str, Any] = {}
-    key_lines: dict[str, int] = {}
+    header_text = doc.header or ""
+    known_lines: dict[str, int] = {}
+
+    def key_line(key: str) -> int | None:
+        """The file line of a frontmatter key (parsed again only when a problem needs it)."""
+        if not known_lines and header_text.strip():
+            from . import yamlio as _y
+
+            known_lines.update({k: v + doc.header_line - 1 for k, v in _y.key_lines(header_text).items()})
+        return known_lines.get(key)
+
     if doc.header is not None and doc.header.strip():
         from . import yamlio
 
@@ -275,7 +287,6 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
             )
             return out
         fm = {str(k): v for k, v in data.items()}
-        key_lines = {k: v + doc.header_line - 1 for k, v in yamlio.key_lines(doc.header).items()}
     out.frontmatter = json_safe(fm)
 
     all_lines = document.lines(text)
@@ -283,7 +294,7 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
     stem = path.rsplit("/", 1)[-1][:-3]
 
     if kind == "person":
-        out.person = _person(path, stem, fm, key_lines, out.diagnostics)
+        out.person = _person(path, stem, fm, key_line, out.diagnostics)
         log = document.find_section(all_lines, "Log", first_body)
         if log is not None:
             _log_entries(path, all_lines, log, out)
@@ -311,7 +322,7 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
         if "[[" in text_line:
             for target in logline.links(text_line):
                 out.mentions.append((target, lineno))
-        if "[" in text_line:
+        if _TASK_START.match(stripped):
             task = logline.parse_task(text_line)
             if task is not None:
                 _task(path, lineno, task, owner, review_monday, out)
@@ -336,8 +347,6 @@ def _log_entries(path: str, all_lines: list[str], sec: document.Section, out: Pa
 
 
 def _entry(path: str, lineno: int, source: str, p: logline.LogLine, owner: str | None) -> Entry:
-    fields, plain = logline.inline_fields(p.text)
-    with_links = logline.links(fields.get("with", ""))
     return Entry(
         path=path,
         line=lineno,
@@ -347,14 +356,14 @@ def _entry(path: str, lineno: int, source: str, p: logline.LogLine, owner: str |
         text=p.text,
         time=p.time,
         fields=p.fields,
-        links=logline.links(plain),
-        with_=with_links,
+        links=p.links,
+        with_=p.with_,
         tags=p.tags,
         owner=owner,
         reserved=p.reserved,
         old=p.old,
         new=p.new,
-        norm="" if p.reserved else logline.normalise_text(p.text),
+        norm="" if p.reserved else logline.normalise_text(p.plain, plain=True),
     )
 
 
@@ -458,9 +467,11 @@ def _task(
 _STRINGS = ("circle", "stage", "role", "location")
 
 
-def _person(path: str, stem: str, fm: dict[str, Any], key_lines: dict[str, int], diags: list[Diagnostic]) -> Person:
+def _person(
+    path: str, stem: str, fm: dict[str, Any], key_line: Callable[[str], int | None], diags: list[Diagnostic]
+) -> Person:
     def bad(key: str, message: str) -> None:
-        diags.append(Diagnostic(path, key_lines.get(key), f"'{key}': {message}", "warning", "type"))
+        diags.append(Diagnostic(path, key_line(key), f"'{key}': {message}", "warning", "type"))
 
     kw: dict[str, Any] = {}
     name = fm.get("name")
