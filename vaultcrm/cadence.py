@@ -124,3 +124,47 @@ def due_info(person: Person, touches: list[Touch], settings: Settings, today: dt
         snoozed,
         paused_now,
     )
+
+
+# ---------------------------------------------------------------------------
+# Birthdays
+
+
+def birthday_parts(birthday: str) -> tuple[int | None, int, int] | None:
+    """``1980-04-15`` → (1980, 4, 15); ``--04-15`` → (None, 4, 15); anything else → None."""
+    b = birthday.strip()
+    try:
+        if b.startswith("--"):
+            month, day = int(b[2:4]), int(b[5:7])
+            year = None
+        else:
+            year, month, day = int(b[0:4]), int(b[5:7]), int(b[8:10])
+    except ValueError:
+        return None
+    return year, month, day
+
+
+def birthday_in(year: int, month: int, day: int) -> dt.date:
+    """The date a birthday falls on in ``year``: 29 February is 28 February in other years."""
+    if month == 2 and day == 29:
+        try:
+            return dt.date(year, 2, 29)
+        except ValueError:
+            return dt.date(year, 2, 28)
+    return dt.date(year, month, day)
+
+
+def next_birthday(birthday: str, today: dt.date) -> tuple[dt.date, int | None] | None:
+    """The next birthday on or after ``today`` and the age reached then (None without a year)."""
+    parts = birthday_parts(birthday)
+    if parts is None:
+        return None
+    year, month, day = parts
+    try:
+        when = birthday_in(today.year, month, day)
+        if when < today:
+            when = birthday_in(today.year + 1, month, day)
+    except ValueError:
+        return None
+    age = when.year - year if year else None
+    return when, age

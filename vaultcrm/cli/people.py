@@ -43,6 +43,7 @@ def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None =
         "last_touch": info.last_touch.isoformat() if info.last_touch else None,
         "last_type": info.last_type,
         "next_due": info.next_due.isoformat() if info.next_due else None,
+        "suggested": suggest_touch(v, p),
         "days_since": info.days,
         "days_overdue": info.days_overdue,
         "priority": info.priority,
@@ -60,22 +61,10 @@ def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None =
 
 
 LIST_KEYS = (
-    "name",
-    "path",
-    "closeness",
-    "circle",
-    "stage",
-    "tier",
-    "tags",
-    "location",
-    "archived",
-    "status",
-    "band",
-    "priority",
-    "last_touch",
-    "health",
-    "added",
-)
+    "name", "path", "closeness", "circle", "stage", "tier", "tags", "location", "archived", "status", "band",
+    "priority", "last_touch", "last_type", "health", "added", "next_due", "days_overdue", "cadence", "birthday",
+    "suggested", "days_since",
+)  # fmt: skip
 
 
 def all_summaries(v: Vault) -> list[tuple[dict[str, Any], str]]:
@@ -94,8 +83,21 @@ def all_summaries(v: Vault) -> list[tuple[dict[str, Any], str]]:
             out.append([[d[k] for k in LIST_KEYS], json.dumps(d, ensure_ascii=False)])
         return out
 
-    rows = v.cached("people-summaries/2", compute)
+    # the cache name carries the row shape, so a change of LIST_KEYS never reads stale rows
+    rows = v.cached("people-summaries:" + ",".join(LIST_KEYS), compute)
     return [(dict(zip(LIST_KEYS, keys, strict=True)), raw) for keys, raw in rows]
+
+
+def suggest_touch(v: Vault, p: Person) -> str:
+    """The touch to suggest: the person's most frequent recent touch kind, else by closeness."""
+    from collections import Counter
+
+    types = v.settings.types
+    recent = [it for it in v.interactions_of(p) if types[it.kind].touch and it.reached][-6:]
+    if recent:
+        kind, _ = Counter(it.kind for it in recent).most_common(1)[0]
+        return kind
+    return {1: "meet", 2: "call", 3: "message"}.get(p.closeness or 0, "message")
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,163 @@
+"""due: who to reach out to, open tasks and birthdays in the coming days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from . import App, cli, json_option, output, pass_app
+from .people import all_summaries
+
+ACTIVE = ("upcoming", "due", "overdue", "lapsed")
+KIND_VERBS = {"meet": "Meet", "video": "Video call", "call": "Call", "letter": "Write to", "intro": "Introduce",
+              "voice": "Voice message", "message": "Message", "social": "Comment on", "like": "Like",
+              "note": "Note"}
+
+
+def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple[str, ...]) -> dict[str, Any]:
+    """The data behind `vaultcrm due` (also used by the weekly review)."""
+    import json
+
+    from ..cadence import next_birthday
+
+    v = app.vault()
+    today = v.today
+    horizon = today + dt.timedelta(days=within)
+    wanted_circles = {c.lower() for c in circles}
+    tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
+    people: list[tuple[dict[str, Any], str]] = []
+    not_started, unclassified, birthdays = [], [], []
+    for d, raw in all_summaries(v):
+        if d["archived"]:
+            continue
+        if wanted_circles and (d["circle"] or "").lower() not in wanted_circles:
+            continue
+        if closeness and (str(d["closeness"]) if d["closeness"] else "none") not in closeness:
+            continue
+        if d["birthday"]:
+            found = next_birthday(d["birthday"], today)
+            if found and found[0] <= horizon:
+                when, age = found
+                birthdays.append({"name": d["name"], "path": d["path"], "date": when.isoformat(),
+                                  "days_until": (when - today).days, "age": age})
+        if d["closeness"] is None and d["cadence"] is None:
+            unclassified.append({"name": d["name"], "path": d["path"]})
+            continue
+        if d["status"] == "snoozed":
+            continue
+        if d["status"] == "not started":
+            not_started.append({"name": d["name"], "path": d["path"], "closeness": d["closeness"],
+                                "added": d["added"], "next_due": d["next_due"]})
+            continue
+        due_soon = d["next_due"] is not None and d["next_due"] <= horizon.isoformat()
+        if d["status"] in ACTIVE or (due_soon and d["status"] not in ("no cadence",)):
+            people.append((d, raw))
+    people.sort(key=lambda x: (-x[0]["priority"], tier_rank.get(x[0]["tier"], 99), x[0]["name"].lower()))
+
+    tasks = []
+    lookup = v.lookup_any
+    for t in v.tasks():
+        if not t.is_open or t.due is None or t.due > horizon:
+            continue
+        who = t.owner or lookup(t.links)
+        if who is None:
+            continue
+        person = v.index.person(who)
+        tasks.append({"text": t.description, "due": t.due.isoformat(), "overdue": t.due < today,
+                      "person": person.name if person else None, "path": t.path, "line": t.line})
+    tasks.sort(key=lambda t: (t["due"], t["path"], t["line"]))
+    birthdays.sort(key=lambda b: (b["date"], b["name"].lower()))
+    rows = []
+    for d, raw in people:
+        full = json.loads(raw)
+        rows.append({k: full[k] for k in (
+            "name", "path", "status", "days_overdue", "priority", "last_touch", "last_type", "next_due",
+            "days_since", "cadence", "closeness", "circle", "tier", "health", "band", "suggested")})
+    return {
+        "today": today.isoformat(), "within": within, "people": rows, "not_started": not_started,
+        "tasks": tasks, "birthdays": birthdays, "unclassified": unclassified,
+    }
+
+
+@cli.command()
+@click.option("--within", default=None, metavar="DURATION", help="How far ahead to look: 7d, 2w, 1m (default: due_within in vaultcrm.yaml, 7d).")
+@click.option("--circle", multiple=True, help="Only these circles (repeatable).")
+@click.option("--closeness", multiple=True, type=click.Choice(["1", "2", "3", "4"]), help="Only these closeness levels (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many people.")
+@json_option
+@pass_app
+def due(app: App, within: str | None, circle: tuple[str, ...], closeness: tuple[str, ...], limit: int | None) -> None:
+    """Who to reach out to now: overdue and soon-due people, most urgent first,
+    with open tasks and birthdays in the window.
+
+    Priority is how far past their cadence someone is, weighted by closeness
+    (3 for closeness 1, 2 for 2, 1 for 3); tier A comes before B on ties.
+    People never touched are listed apart as "not started", never as overdue;
+    people without a closeness are counted as unclassified.
+
+    \b
+    Examples:
+      vaultcrm due
+      vaultcrm due --within 2w --circle customers
+      vaultcrm due --json | jq '.people[0]'
+    """
+    from ..settings import parse_duration
+
+    v = app.vault()
+    if within is None:
+        days = v.settings.due_within
+    else:
+        try:
+            days = parse_duration(within) or 0
+        except ValueError as exc:
+            raise UsageError(f"--within: {exc}") from None
+    report = due_report(app, days, circle, closeness)
+    if limit:
+        report["people"] = report["people"][:limit]
+    if app.json:
+        output.emit_json(report)
+        return
+    _print(report)
+
+
+def _print(r: dict[str, Any]) -> None:
+    st = output.style
+    people = r["people"]
+    click.echo(st(f"Reach out · {r['today']} · next {r['within']} days", bold=True))
+    if people:
+        rows = []
+        for p in people:
+            if p["status"] in ("due", "overdue", "lapsed"):
+                when = f"{p['days_overdue']}d past due" if p["days_overdue"] else "due today"
+            else:
+                when = f"due {p['next_due']}"
+            last = f"{p['last_type']} {p['last_touch']}" if p["last_touch"] else "never"
+            rows.append((KIND_VERBS.get(p["suggested"], p["suggested"]), p["name"], p["status"], when,
+                         f"every {p['cadence']}d", last, p["health"] if p["health"] is not None else "-"))
+        output.table(["suggest", "name", "status", "when", "cadence", "last touch", "health"], rows)
+    else:
+        click.echo("Nobody is due. Enjoy the quiet.")
+    if r["not_started"]:
+        click.echo("")
+        names = ", ".join(p["name"] for p in r["not_started"][:12])
+        more = f" and {len(r['not_started']) - 12} more" if len(r["not_started"]) > 12 else ""
+        click.echo(st("Not started", bold=True) + f" (never touched yet): {names}{more}")
+    if r["tasks"]:
+        click.echo("")
+        click.echo(st("Tasks", bold=True))
+        for t in r["tasks"]:
+            flag = " (overdue)" if t["overdue"] else ""
+            click.echo(f"  {t['due']}{flag}  {t['text']}  · {t['person']}")
+    if r["birthdays"]:
+        click.echo("")
+        click.echo(st("Birthdays", bold=True))
+        for b in r["birthdays"]:
+            when = "today" if b["days_until"] == 0 else f"in {b['days_until']} days"
+            age = f" turns {b['age']}" if b["age"] else ""
+            click.echo(f"  {b['date']} ({when})  {b['name']}{age}")
+    if r["unclassified"]:
+        click.echo("")
+        click.echo(f"{len(r['unclassified'])} unclassified (no closeness yet): vaultcrm list --closeness none")
