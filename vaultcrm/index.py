@@ -29,7 +29,7 @@ from . import vault as vaultio
 from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
 from .settings import Folders
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
 PARALLEL_MIN = 2000  # parse in worker processes from this many files on
@@ -54,13 +54,15 @@ CREATE TABLE IF NOT EXISTS links(path TEXT, target TEXT, line INTEGER, key TEXT)
 CREATE INDEX IF NOT EXISTS links_path ON links(path);
 CREATE INDEX IF NOT EXISTS links_key ON links(key);
 CREATE TABLE IF NOT EXISTS derived(name TEXT PRIMARY KEY, key TEXT, data TEXT);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    path UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS diagnostics(
     path TEXT, line INTEGER, severity TEXT, code TEXT, message TEXT);
 CREATE INDEX IF NOT EXISTS diagnostics_path ON diagnostics(path);
 """
 _SEP = "\x1f"  # joins link lists in one column (never in a file name or a tag)
 _TABLES = ("files", "people", "names", "entries", "tasks", "links", "diagnostics")
-_ALL_TABLES = (*_TABLES, "derived", "meta")
+_ALL_TABLES = (*_TABLES, "derived", "meta", "fts")
 
 
 @dataclass
@@ -90,6 +92,7 @@ class FileRows:
     kind: str
     fatal: bool
     fm: str
+    body: str = ""
     person: tuple[str, str, str] | None = None
     names: list[tuple[str, str]] = field(default_factory=list)
     entries: list[tuple[Any, ...]] = field(default_factory=list)
@@ -175,6 +178,13 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
     return out
 
 
+def _body(text: str) -> str:
+    from . import document
+
+    doc = document.split(text)
+    return doc.body if doc.header is not None or not doc.unclosed else text
+
+
 def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -> FileRows:
     """Read and parse one file into rows; problems become diagnostics, never exceptions."""
     path = os.path.join(root, rel)
@@ -203,7 +213,10 @@ def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the vault
         parsed = ParsedFile(rel, "unreadable")
         parsed.diagnostics.append(Diagnostic(rel, None, f"internal error while parsing: {exc!r}", code="internal"))
-    return _rows(parsed, st.st_size, st.st_mtime_ns, digest)
+    rows = _rows(parsed, st.st_size, st.st_mtime_ns, digest)
+    if not rows.fatal:
+        rows.body = _body(text)
+    return rows
 
 
 _WORKER: dict[str, Any] = {}
@@ -285,7 +298,7 @@ class Index:
                     conn.execute(stmt)
             row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
             if not row or row[0] != self._fingerprint():
-                for table in _TABLES:
+                for table in (*_TABLES, "fts", "derived"):
                     conn.execute(f"DELETE FROM {table}")
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES('fingerprint', ?)",
@@ -311,7 +324,7 @@ class Index:
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> RefreshStats:
         """Drop every cached record and parse the whole vault again."""
         with self._tx():
-            for table in _TABLES:
+            for table in (*_TABLES, "fts", "derived"):
                 self.conn.execute(f"DELETE FROM {table}")
         stats = self.refresh(progress=progress)
         stats.rebuilt = True
@@ -439,12 +452,15 @@ class Index:
             progress(total, total)
 
     def _delete(self, rel: str) -> None:
+        row = self.conn.execute("SELECT rowid FROM files WHERE path = ?", (rel,)).fetchone()
+        if row:
+            self.conn.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
         for table in _TABLES:
             self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (rel,))
 
     def _insert(self, rows: FileRows, scan_ns: int) -> None:
         c = self.conn
-        c.execute(
+        cur = c.execute(
             "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 rows.path,
@@ -457,6 +473,8 @@ class Index:
                 rows.fm,
             ),
         )
+        if rows.body:
+            c.execute("INSERT INTO fts(rowid, path, body) VALUES (?, ?, ?)", (cur.lastrowid, rows.path, rows.body))
         if rows.person:
             c.execute("INSERT INTO people VALUES (?, ?, ?)", rows.person)
         if rows.names:
@@ -490,6 +508,13 @@ class Index:
         keys = sorted({n.lower() for n in names})
         marks = ", ".join("?" for _ in keys)
         rows = self.conn.execute(f"SELECT DISTINCT path FROM links WHERE key IN ({marks})", keys)
+        return [r[0] for r in rows]
+
+    def search(self, query: str, limit: int = 50) -> list[str]:
+        """Paths of files whose text matches ``query`` (FTS5 syntax), best first."""
+        rows = self.conn.execute(
+            "SELECT path FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?", (query, limit)
+        )
         return [r[0] for r in rows]
 
     def people(self) -> list[Person]:

@@ -179,4 +179,4 @@ def main() -> None:
     cli(prog_name="vaultcrm")
 
 
-from . import due, people, setup  # noqa: E402,F401  (commands register themselves)
+from . import due, insights, people, search, setup  # noqa: E402,F401  (commands register themselves)
