@@ -7,7 +7,6 @@ import random
 from pathlib import Path
 
 import pytest
-
 from conftest import Run
 
 TODAY = "2026-11-24"
@@ -27,8 +26,10 @@ PEOPLE: dict[str, tuple[str, list[str]]] = {
     "Kim": ("closeness: 1\nadded: 2026-11-20", []),
     "Lea": ("circle: pals", ["- 2026-11-01 coffee: met at the market"]),
     "Max": ("closeness: 4", []),
-    "Ned": ("closeness: 2", ["- 2026-11-22 call: voicemail [reached:: no]", "- 2026-11-20 like: his post",
-                             "- 2026-10-01 coffee: real one"]),
+    "Ned": (
+        "closeness: 2",
+        ["- 2026-11-22 call: voicemail [reached:: no]", "- 2026-11-20 like: his post", "- 2026-10-01 coffee: real one"],
+    ),
     "Ola": ("closeness: 2\ncadence: 7d", ["- 2026-11-10 call: weekly"]),
     "Pia": ("closeness: 3", []),
     "Quinn": ("closeness: 2\npaused: [{from: 2026-10-01, to: 2026-10-31}]", ["- 2026-09-20 coffee: before the trip"]),
@@ -50,10 +51,12 @@ def write_vault(root: Path, order: list[str] | None = None, reverse_logs: bool =
         (root / "people/Ana.md").read_text() + "\n## Tasks\n- [ ] send Ana the photos 📅 2026-11-26\n"
         "- [ ] later thing 📅 2027-01-10\n- [x] done thing 📅 2026-11-25 ✅ 2026-11-20\n"
     )
-    (root / "people/Ben.md").write_text((root / "people/Ben.md").read_text().replace(
-        "tier: B", "tier: B\nbirthday: 1986-11-28"))
-    (root / "people/Dan.md").write_text((root / "people/Dan.md").read_text().replace(
-        "tier: C", "tier: C\nbirthday: --11-30"))
+    (root / "people/Ben.md").write_text(
+        (root / "people/Ben.md").read_text().replace("tier: B", "tier: B\nbirthday: 1986-11-28")
+    )
+    (root / "people/Dan.md").write_text(
+        (root / "people/Dan.md").read_text().replace("tier: C", "tier: C\nbirthday: --11-30")
+    )
 
 
 @pytest.fixture
@@ -87,7 +90,9 @@ def test_due_list_golden(golden: Run) -> None:
     assert [p["name"] for p in data["unclassified"]] == ["Lea"]
     assert [(t["text"], t["due"]) for t in data["tasks"]] == [("send Ana the photos", "2026-11-26")]
     assert [(b["name"], b["date"], b["age"]) for b in data["birthdays"]] == [
-        ("Ben", "2026-11-28", 40), ("Dan", "2026-11-30", None)]
+        ("Ben", "2026-11-28", 40),
+        ("Dan", "2026-11-30", None),
+    ]
 
 
 def test_likes_and_unreached_calls_do_not_reset_the_cadence(golden: Run) -> None:
@@ -109,7 +114,9 @@ def test_snoozed_people_are_not_due_until_the_snooze_ends(golden: Run) -> None:
 def test_vault_wide_pause_days_do_not_count(golden: Run) -> None:
     before = golden.json("show", "Dan")
     assert before["days_since"] == 35
-    (golden.root / "vaultcrm.yaml").write_text("circles: [pals, work]\npauses:\n  - {from: 2026-11-01, to: 2026-11-10}\n")
+    (golden.root / "vaultcrm.yaml").write_text(
+        "circles: [pals, work]\npauses:\n  - {from: 2026-11-01, to: 2026-11-10}\n"
+    )
     after = golden.json("show", "Dan")
     assert after["days_since"] == 25 and after["status"] == "upcoming"
     assert after["next_due"] == "2026-11-29"
@@ -118,9 +125,17 @@ def test_vault_wide_pause_days_do_not_count(golden: Run) -> None:
 # Ana and Dan worked by hand: Ana = 95 × (0.45×0.8203 + 0.40×1 + 0.15×0.0038) = 73.1;
 # Dan (one inbound message 35 days ago) = 89.57 × (0.45×0.4454 + 0.40×0.2494 + 0.15×0.0327) = 27.3
 EXPECTED_HEALTH = {
-    "Ana": (73, "warm"), "Ben": (34, "fading"), "Cleo": (31, "fading"), "Dan": (27, "fading"),
-    "Eve": (22, "fading"), "Fay": (7, "dormant"), "Gus": (50, "cooling"), "Jon": (64, "warm"),
-    "Pia": (80, "thriving"), "Max": (None, None), "Kim": (None, None),
+    "Ana": (73, "warm"),
+    "Ben": (34, "fading"),
+    "Cleo": (31, "fading"),
+    "Dan": (27, "fading"),
+    "Eve": (22, "fading"),
+    "Fay": (7, "dormant"),
+    "Gus": (50, "cooling"),
+    "Jon": (64, "warm"),
+    "Pia": (80, "thriving"),
+    "Max": (None, None),
+    "Kim": (None, None),
 }
 
 
@@ -164,8 +179,10 @@ def test_stage_conversions_from_dated_lines(tmp_path: Path) -> None:
     root = tmp_path / "s"
     (root / "people").mkdir(parents=True)
     (root / "vaultcrm.yaml").write_text("")
-    (root / "people/A.md").write_text("---\nstage: client\n---\n## Log\n- 2026-05-01 stage: prospect → client\n"
-                                      "- 2026-02-01 stage: contact → prospect\n")
+    (root / "people/A.md").write_text(
+        "---\nstage: client\n---\n## Log\n- 2026-05-01 stage: prospect → client\n"
+        "- 2026-02-01 stage: contact → prospect\n"
+    )
     (root / "people/B.md").write_text("---\nstage: prospect\n---\n## Log\n- 2026-03-01 stage: contact → prospect\n")
     (root / "people/C.md").write_text("---\nstage: contact\n---\n")
     conv = {(c["from"], c["to"]): (c["moved_on"], c["people"]) for c in Run(root).json("stats")["conversions_12m"]}
@@ -183,8 +200,9 @@ def test_plan_spreads_240_quarterly_people_evenly(tmp_path: Path) -> None:
         month = rng.choice(["08", "09", "10", "11"])
         if month == "11" and day > 23:
             day = 23
-        (root / f"people/P{i:03d}.md").write_text(f"---\ncloseness: 3\ncadence: 3m\n---\n## Log\n"
-                                                  f"- 2026-{month}-{day:02d} call: x\n")
+        (root / f"people/P{i:03d}.md").write_text(
+            f"---\ncloseness: 3\ncadence: 3m\n---\n## Log\n- 2026-{month}-{day:02d} call: x\n"
+        )
     data = Run(root).json("plan")
     counts = [w["count"] for w in data["weeks"]]
     mean = sum(counts) / len(counts)
@@ -209,8 +227,15 @@ def test_plan_warns_about_dunbar_layers_and_projects_reach(tmp_path: Path) -> No
 
 def test_search_finds_log_lines_with_person_and_date(golden: Run) -> None:
     hits = golden.json("search", "farm")
-    assert hits == [{"path": "people/Jon.md", "line": 6, "text": "- 2026-10-10 visit: at the farm",
-                     "date": "2026-10-10", "people": ["Jon"]}]
+    assert hits == [
+        {
+            "path": "people/Jon.md",
+            "line": 6,
+            "text": "- 2026-10-10 visit: at the farm",
+            "date": "2026-10-10",
+            "people": ["Jon"],
+        }
+    ]
     assert golden.json("search", "river")[0]["people"] == ["Pia"]
     assert golden.json("search", "nothing-like-this") == []
 
@@ -222,8 +247,19 @@ def test_search_sees_edits(golden: Run) -> None:
 
 JSON_FIELDS = {
     "due": {"today", "within", "people", "not_started", "tasks", "birthdays", "unclassified"},
-    "stats": {"today", "people", "unclassified", "layers", "circles", "tiers", "stages", "conversions_12m",
-              "touches_per_month", "overdue_per_circle", "a_tier_touch_share_90d"},
+    "stats": {
+        "today",
+        "people",
+        "unclassified",
+        "layers",
+        "circles",
+        "tiers",
+        "stages",
+        "conversions_12m",
+        "touches_per_month",
+        "overdue_per_circle",
+        "a_tier_touch_share_90d",
+    },
     "plan": {"today", "weekly_load", "weeks", "mean_per_week", "warnings", "reach", "suggestions"},
 }
 

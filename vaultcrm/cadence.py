@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from .model import Person
@@ -25,8 +24,7 @@ class Touch(NamedTuple):
     kind: str
 
 
-@dataclass(frozen=True)
-class DueInfo:
+class DueInfo(NamedTuple):
     cadence: int | None
     last_touch: dt.date | None
     last_type: str | None

@@ -13,9 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import cadence, document, events, logline, scoring
 from . import settings as settings_mod
@@ -27,8 +26,7 @@ from .model import Diagnostic, Entry, Person, Task
 RESERVED_SET_KEYS = ("closeness", "stage", "tier", "circle")
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     person: Person
     how: str  # exact | alias | case | prefix | fuzzy
 

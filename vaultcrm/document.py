@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import WriteRefused
 
@@ -380,8 +380,7 @@ def _verify_set(old: str, new: str, key: str, value: Any) -> None:
 # Sections and log lines
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """A heading's span in the file's lines: ``start`` is the heading line's index."""
 
     title: str

@@ -512,9 +512,7 @@ class Index:
 
     def search(self, query: str, limit: int = 50) -> list[str]:
         """Paths of files whose text matches ``query`` (FTS5 syntax), best first."""
-        rows = self.conn.execute(
-            "SELECT path FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?", (query, limit)
-        )
+        rows = self.conn.execute("SELECT path FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?", (query, limit))
         return [r[0] for r in rows]
 
     def people(self) -> list[Person]:

@@ -76,8 +76,7 @@ def stats(
     for top in (1, 2, 3):
         count = sum(1 for p in active if p.closeness is not None and p.closeness <= top)
         size = levels[top].layer if top in levels else 0
-        layers.append({"closeness": list(range(1, top + 1)), "people": count, "size": size,
-                       "over": count > size})
+        layers.append({"closeness": list(range(1, top + 1)), "people": count, "size": size, "over": count > size})
     per_level = Counter(p.closeness for p in active)
 
     circles = Counter((p.circle or "none") for p in active)
@@ -112,14 +111,24 @@ def stats(
     for i, s in enumerate(stages[:-1]):
         base = len(reached_stage.get(s.lower(), set()))
         moved = sum(n for (a, b), n in moves.items() if a == s.lower() and rank.get(b, -1) > i)
-        conversions.append({"from": s, "to": stages[i + 1], "people": base, "moved_on": moved,
-                            "rate": round(moved / base, 6) if base else None})
+        conversions.append(
+            {
+                "from": s,
+                "to": stages[i + 1],
+                "people": base,
+                "moved_on": moved,
+                "rate": round(moved / base, 6) if base else None,
+            }
+        )
 
     months = last_months(today)
-    per_month = Counter(month_key(it.date) for it in interactions
-                        if is_touch(it, settings) and it.date <= today and month_key(it.date) in months)
+    per_month = Counter(
+        month_key(it.date)
+        for it in interactions
+        if is_touch(it, settings) and it.date <= today and month_key(it.date) in months
+    )
 
-    overdue = Counter()
+    overdue: Counter[str] = Counter()
     for p in active:
         info = infos.get(p.path)
         if info and info.status in ("overdue", "lapsed") and not info.snoozed:
@@ -202,26 +211,32 @@ def schedule(
             when += dt.timedelta(days=cadences[path])
     base, extra = divmod(total, weeks) if weeks else (0, 0)
     quota = [base + (1 if w < extra else 0) for w in range(weeks)]
-    plan = [{"week": _iso_week(monday + dt.timedelta(days=7 * w)),
-             "start": (monday + dt.timedelta(days=7 * w)).isoformat(), "people": []} for w in range(weeks)]
+    slots: list[list[dict[str, Any]]] = [[] for _ in range(weeks)]
     w = 0
     while heap and w < weeks:
         due, name, path, n = heapq.heappop(heap)
         week_start = monday + dt.timedelta(days=7 * w)
         if due >= horizon_end:
             continue
-        while w < weeks and len(plan[w]["people"]) >= quota[w]:
+        while w < weeks and len(slots[w]) >= quota[w]:
             w += 1
             week_start = monday + dt.timedelta(days=7 * w)
         if w >= weeks:
             break
-        plan[w]["people"].append({"name": name, "path": path, "due": due.isoformat(),
-                                  "late_days": max(0, (week_start - due).days)})
+        slots[w].append(
+            {"name": name, "path": path, "due": due.isoformat(), "late_days": max(0, (week_start - due).days)}
+        )
         placed = max(due, week_start)
         heapq.heappush(heap, (placed + dt.timedelta(days=cadences[path]), name, path, n + 1))
-    for week in plan:
-        week["count"] = len(week["people"])
-    return plan
+    return [
+        {
+            "week": _iso_week(monday + dt.timedelta(days=7 * i)),
+            "start": (monday + dt.timedelta(days=7 * i)).isoformat(),
+            "count": len(slot),
+            "people": slot,
+        }
+        for i, slot in enumerate(slots)
+    ]
 
 
 def _iso_week(day: dt.date) -> str:
@@ -232,8 +247,9 @@ def _iso_week(day: dt.date) -> str:
 def reach_rates(interactions: list[Interaction], settings: Settings, today: dt.date) -> dict[str, Any]:
     """Of the touches attempted in the last 12 months: how many reached the person, and led on."""
     start = today - dt.timedelta(days=365)
-    attempts = [it for it in interactions if start < it.date <= today and settings.types[it.kind].touch
-                and it.kind != "meet"]
+    attempts = [
+        it for it in interactions if start < it.date <= today and settings.types[it.kind].touch and it.kind != "meet"
+    ]
     reached = [it for it in attempts if it.reached]
     meets: dict[str, list[dt.date]] = defaultdict(list)
     for it in interactions:
@@ -268,6 +284,13 @@ def closeness_suggestions(
         median = statistics.median(gaps)
         suggested = 1 if median <= 10 else 2 if median <= 40 else 3 if median <= 120 else None
         if suggested is not None and suggested != p.closeness:
-            out.append({"name": p.name, "path": p.path, "closeness": p.closeness, "suggested": suggested,
-                        "median_gap_days": median})
+            out.append(
+                {
+                    "name": p.name,
+                    "path": p.path,
+                    "closeness": p.closeness,
+                    "suggested": suggested,
+                    "median_gap_days": median,
+                }
+            )
     return out

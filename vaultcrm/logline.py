@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 RESERVED_KEYS = ("closeness", "stage", "tier", "circle")
 RESERVED_WORDS = ("archived", "unarchived")
@@ -40,15 +40,14 @@ _EMOJI_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class LogLine:
+class LogLine(NamedTuple):
     """One dated list item: an interaction, or a reserved setting change."""
 
     date: dt.date
     time: str | None
     type: str  # as written (an interaction type word), or the reserved key / word
     text: str
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = {}  # noqa: RUF012 - never mutated
     links: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     reserved: bool = False
@@ -126,9 +125,7 @@ def parse_date(s: str) -> dt.date:
         raise LineError(f"'{s}' is not a valid date") from None
 
 
-_DATED_LINE = re.compile(
-    r"^[ \t]{0,3}[-*+][ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+(\d{1,2}:\d{2}))?(?:[ \t]+(.*?))?[ \t]*$"
-)
+_DATED_LINE = re.compile(r"^[ \t]{0,3}[-*+][ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+(\d{1,2}:\d{2}))?(?:[ \t]+(.*?))?[ \t]*$")
 
 
 def parse(line: str) -> LogLine | None:
@@ -181,8 +178,7 @@ def list_item(line: str) -> str | None:
     return m.group("rest") if m else None
 
 
-@dataclass(frozen=True)
-class TaskLine:
+class TaskLine(NamedTuple):
     status: str  # the character between the brackets
     text: str
     dates: dict[str, dt.date]

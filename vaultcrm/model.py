@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from . import document, logline
@@ -24,8 +24,7 @@ _TASK_START = re.compile(r"[-*+][ \t]+\[.\][ \t]")
 BIRTHDAY = re.compile(r"^(?:(\d{4})|-)-(\d{2})-(\d{2})$")
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     path: str
     line: int | None
     message: str
@@ -37,8 +36,7 @@ class Diagnostic:
         return f"{loc}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Knows:
+class Knows(NamedTuple):
     who: str  # link target (a name)
     closeness: int | None = None
     note: str = ""
@@ -159,8 +157,7 @@ class Entry(NamedTuple):
         return int(value) if value > 0 else None
 
 
-@dataclass(frozen=True)
-class Task:
+class Task(NamedTuple):
     path: str
     line: int
     status: str

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from . import cadence
@@ -118,8 +117,7 @@ def weigh(person_path: str, items: Iterable[Interaction], settings: Settings, to
     return out
 
 
-@dataclass(frozen=True)
-class Health:
+class Health(NamedTuple):
     value: int
     raw: float
     band: str
@@ -171,8 +169,7 @@ def health(person: Person, weighted: list[Weighted], settings: Settings, today: 
     return Health(value, r6(raw), band_of(value), why)
 
 
-@dataclass(frozen=True)
-class FriendLevel:
+class FriendLevel(NamedTuple):
     level: int
     title: str
     stars: int

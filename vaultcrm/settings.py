@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import SettingsError
 
@@ -75,8 +75,7 @@ DEFAULT_CLOSENESS: dict[int, tuple[str, int | None, int]] = {
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-@dataclass(frozen=True)
-class InteractionType:
+class InteractionType(NamedTuple):
     kind: str
     weight: float
     touch: bool
@@ -86,23 +85,20 @@ class InteractionType:
     aliases: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(NamedTuple):
     level: int
     name: str
     cadence: int | None  # days
     layer: int
 
 
-@dataclass(frozen=True)
-class Pause:
+class Pause(NamedTuple):
     start: dt.date
     end: dt.date
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Folders:
+class Folders(NamedTuple):
     people: str = "people"
     orgs: str = "orgs"
     deals: str = "deals"

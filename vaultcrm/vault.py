@@ -18,8 +18,8 @@ import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import document
 from .errors import VaultNotFound, WriteRefused
@@ -61,8 +61,7 @@ def find_root(start: Path | None = None, explicit: str | None = None) -> Path:
 # Walking and reading
 
 
-@dataclass(frozen=True)
-class Stat:
+class Stat(NamedTuple):
     size: int
     mtime_ns: int
 

@@ -12,9 +12,36 @@ from . import App, cli, json_option, output, pass_app
 from .people import all_summaries
 
 ACTIVE = ("upcoming", "due", "overdue", "lapsed")
-KIND_VERBS = {"meet": "Meet", "video": "Video call", "call": "Call", "letter": "Write to", "intro": "Introduce",
-              "voice": "Voice message", "message": "Message", "social": "Comment on", "like": "Like",
-              "note": "Note"}
+DUE_KEYS = (
+    "name",
+    "path",
+    "status",
+    "days_overdue",
+    "priority",
+    "last_touch",
+    "last_type",
+    "next_due",
+    "days_since",
+    "cadence",
+    "closeness",
+    "circle",
+    "tier",
+    "health",
+    "band",
+    "suggested",
+)
+KIND_VERBS = {
+    "meet": "Meet",
+    "video": "Video call",
+    "call": "Call",
+    "letter": "Write to",
+    "intro": "Introduce",
+    "voice": "Voice message",
+    "message": "Message",
+    "social": "Comment on",
+    "like": "Like",
+    "note": "Note",
+}
 
 
 def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple[str, ...]) -> dict[str, Any]:
@@ -41,16 +68,30 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
             found = next_birthday(d["birthday"], today)
             if found and found[0] <= horizon:
                 when, age = found
-                birthdays.append({"name": d["name"], "path": d["path"], "date": when.isoformat(),
-                                  "days_until": (when - today).days, "age": age})
+                birthdays.append(
+                    {
+                        "name": d["name"],
+                        "path": d["path"],
+                        "date": when.isoformat(),
+                        "days_until": (when - today).days,
+                        "age": age,
+                    }
+                )
         if d["closeness"] is None and d["cadence"] is None:
             unclassified.append({"name": d["name"], "path": d["path"]})
             continue
         if d["status"] == "snoozed":
             continue
         if d["status"] == "not started":
-            not_started.append({"name": d["name"], "path": d["path"], "closeness": d["closeness"],
-                                "added": d["added"], "next_due": d["next_due"]})
+            not_started.append(
+                {
+                    "name": d["name"],
+                    "path": d["path"],
+                    "closeness": d["closeness"],
+                    "added": d["added"],
+                    "next_due": d["next_due"],
+                }
+            )
             continue
         due_soon = d["next_due"] is not None and d["next_due"] <= horizon.isoformat()
         if d["status"] in ACTIVE or (due_soon and d["status"] not in ("no cadence",)):
@@ -66,26 +107,47 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
         if who is None:
             continue
         person = v.index.person(who)
-        tasks.append({"text": t.description, "due": t.due.isoformat(), "overdue": t.due < today,
-                      "person": person.name if person else None, "path": t.path, "line": t.line})
+        tasks.append(
+            {
+                "text": t.description,
+                "due": t.due.isoformat(),
+                "overdue": t.due < today,
+                "person": person.name if person else None,
+                "path": t.path,
+                "line": t.line,
+            }
+        )
     tasks.sort(key=lambda t: (t["due"], t["path"], t["line"]))
     birthdays.sort(key=lambda b: (b["date"], b["name"].lower()))
     rows = []
-    for d, raw in people:
+    for _, raw in people:
         full = json.loads(raw)
-        rows.append({k: full[k] for k in (
-            "name", "path", "status", "days_overdue", "priority", "last_touch", "last_type", "next_due",
-            "days_since", "cadence", "closeness", "circle", "tier", "health", "band", "suggested")})
+        rows.append({k: full[k] for k in DUE_KEYS})
     return {
-        "today": today.isoformat(), "within": within, "people": rows, "not_started": not_started,
-        "tasks": tasks, "birthdays": birthdays, "unclassified": unclassified,
+        "today": today.isoformat(),
+        "within": within,
+        "people": rows,
+        "not_started": not_started,
+        "tasks": tasks,
+        "birthdays": birthdays,
+        "unclassified": unclassified,
     }
 
 
 @cli.command()
-@click.option("--within", default=None, metavar="DURATION", help="How far ahead to look: 7d, 2w, 1m (default: due_within in vaultcrm.yaml, 7d).")
+@click.option(
+    "--within",
+    default=None,
+    metavar="DURATION",
+    help="How far ahead to look: 7d, 2w, 1m (default: due_within in vaultcrm.yaml, 7d).",
+)
 @click.option("--circle", multiple=True, help="Only these circles (repeatable).")
-@click.option("--closeness", multiple=True, type=click.Choice(["1", "2", "3", "4"]), help="Only these closeness levels (repeatable).")
+@click.option(
+    "--closeness",
+    multiple=True,
+    type=click.Choice(["1", "2", "3", "4"]),
+    help="Only these closeness levels (repeatable).",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many people.")
 @json_option
 @pass_app
@@ -135,8 +197,17 @@ def _print(r: dict[str, Any]) -> None:
             else:
                 when = f"due {p['next_due']}"
             last = f"{p['last_type']} {p['last_touch']}" if p["last_touch"] else "never"
-            rows.append((KIND_VERBS.get(p["suggested"], p["suggested"]), p["name"], p["status"], when,
-                         f"every {p['cadence']}d", last, p["health"] if p["health"] is not None else "-"))
+            rows.append(
+                (
+                    KIND_VERBS.get(p["suggested"], p["suggested"]),
+                    p["name"],
+                    p["status"],
+                    when,
+                    f"every {p['cadence']}d",
+                    last,
+                    p["health"] if p["health"] is not None else "-",
+                )
+            )
         output.table(["suggest", "name", "status", "when", "cadence", "last touch", "health"], rows)
     else:
         click.echo("Nobody is due. Enjoy the quiet.")

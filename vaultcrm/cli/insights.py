@@ -63,11 +63,16 @@ def _print_stats(d: dict[str, Any]) -> None:
     click.echo("")
     click.echo(st("Dunbar layers", bold=True))
     for layer in d["layers"]:
-        levels = "–".join(str(x) for x in (layer["closeness"][0], layer["closeness"][-1])) if len(
-            layer["closeness"]) > 1 else str(layer["closeness"][0])
+        levels = (
+            "–".join(str(x) for x in (layer["closeness"][0], layer["closeness"][-1]))
+            if len(layer["closeness"]) > 1
+            else str(layer["closeness"][0])
+        )
         flag = st("  over the layer's size", fg="yellow") if layer["over"] else ""
-        click.echo(f"  closeness {levels:<4} {layer['people']:>5} / {layer['size']:<5} "
-                   f"{bar(layer['people'], max(layer['size'], layer['people']), 20)}{flag}")
+        click.echo(
+            f"  closeness {levels:<4} {layer['people']:>5} / {layer['size']:<5} "
+            f"{bar(layer['people'], max(layer['size'], layer['people']), 20)}{flag}"
+        )
     for title, key in (("Circles", "circles"), ("Tiers", "tiers"), ("Stages", "stages")):
         values = d[key]
         if not any(values.values()):
@@ -78,8 +83,10 @@ def _print_stats(d: dict[str, Any]) -> None:
         for name, n in values.items():
             click.echo(f"  {name:<12} {n:>5} {bar(n, top)}")
         if key == "tiers" and d["a_tier_touch_share_90d"] is not None:
-            click.echo(f"  {round(d['a_tier_touch_share_90d'] * 100)}% of the last 90 days' {d['touches_90d']} "
-                       "touches went to tier A")
+            click.echo(
+                f"  {round(d['a_tier_touch_share_90d'] * 100)}% of the last 90 days' {d['touches_90d']} "
+                "touches went to tier A"
+            )
     moved = [c for c in d["conversions_12m"] if c["people"]]
     if moved:
         click.echo("")
@@ -133,8 +140,8 @@ def plan(app: App, weeks: int) -> None:
                 warnings.append(
                     f"{layer['people']} people at closeness 1–{top} (Dunbar's layer holds about {layer['size']}): "
                     "consider moving some to a looser level"
-                    if top > 1 else
-                    f"{layer['people']} people at closeness 1 (Dunbar's layer holds about {layer['size']})"
+                    if top > 1
+                    else f"{layer['people']} people at closeness 1 (Dunbar's layer holds about {layer['size']})"
                 )
         dates = {p: [t.date for t in ts] for p, ts in touches.items()}
         next4 = sum(counts[:4])
@@ -163,8 +170,9 @@ def plan(app: App, weeks: int) -> None:
 def _print_plan(d: dict[str, Any]) -> None:
     st = output.style
     click.echo(st(f"Your plan · {d['today']}", bold=True))
-    click.echo(f"Your cadences ask for {d['weekly_load']:.1f} touches a week "
-               f"({d['weekly_load'] * 30 / 7:.0f} a month).")
+    click.echo(
+        f"Your cadences ask for {d['weekly_load']:.1f} touches a week ({d['weekly_load'] * 30 / 7:.0f} a month)."
+    )
     for w in d["warnings"]:
         output.warn(w)
     click.echo("")
@@ -183,11 +191,15 @@ def _print_plan(d: dict[str, Any]) -> None:
             f"{r['reached_12m']} of {r['attempts_12m']} attempts in 12 months)."
         )
         if r["meeting_rate"] is not None:
-            click.echo(f"{round(r['meeting_rate'] * 100)}% of the calls and messages that reached someone "
-                       "led to a meeting within 30 days.")
+            click.echo(
+                f"{round(r['meeting_rate'] * 100)}% of the calls and messages that reached someone "
+                "led to a meeting within 30 days."
+            )
     if d["suggestions"]:
         click.echo("")
         click.echo(st("Closeness suggestions (from how often you really meet; never applied)", bold=True))
         for s in d["suggestions"][:15]:
-            click.echo(f"  {s['name']}: closeness {s['closeness'] or 'none'} → {s['suggested']} "
-                       f"(median gap {s['median_gap_days']:g} days)")
+            click.echo(
+                f"  {s['name']}: closeness {s['closeness'] or 'none'} → {s['suggested']} "
+                f"(median gap {s['median_gap_days']:g} days)"
+            )
