@@ -46,8 +46,6 @@ KIND_VERBS = {
 
 def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple[str, ...]) -> dict[str, Any]:
     """The data behind `vaultcrm due` (also used by the weekly review)."""
-    import json
-
     from ..cadence import next_birthday
 
     v = app.vault()
@@ -119,10 +117,7 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
         )
     tasks.sort(key=lambda t: (t["due"], t["path"], t["line"]))
     birthdays.sort(key=lambda b: (b["date"], b["name"].lower()))
-    rows = []
-    for _, raw in people:
-        full = json.loads(raw)
-        rows.append({k: full[k] for k in DUE_KEYS})
+    rows = [{k: d[k] for k in DUE_KEYS} for d, _ in people]
     return {
         "today": today.isoformat(),
         "within": within,
@@ -148,7 +143,7 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
     type=click.Choice(["1", "2", "3", "4"]),
     help="Only these closeness levels (repeatable).",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most this many people.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many people (default: 25 on a terminal, all with --json).")
 @json_option
 @pass_app
 def due(app: App, within: str | None, circle: tuple[str, ...], closeness: tuple[str, ...], limit: int | None) -> None:
@@ -182,12 +177,16 @@ def due(app: App, within: str | None, circle: tuple[str, ...], closeness: tuple[
     if app.json:
         output.emit_json(report)
         return
-    _print(report)
+    _print(report, limit or TERMINAL_LIMIT)
 
 
-def _print(r: dict[str, Any]) -> None:
+TERMINAL_LIMIT = 25
+
+
+def _print(r: dict[str, Any], limit: int) -> None:
     st = output.style
-    people = r["people"]
+    hidden = max(0, len(r["people"]) - limit)
+    people = r["people"][:limit]
     click.echo(st(f"Reach out · {r['today']} · next {r['within']} days", bold=True))
     if people:
         rows = []
@@ -209,6 +208,8 @@ def _print(r: dict[str, Any]) -> None:
                 )
             )
         output.table(["suggest", "name", "status", "when", "cadence", "last touch", "health"], rows)
+        if hidden:
+            click.echo(f"… and {hidden} more (vaultcrm due --limit {limit + hidden})")
     else:
         click.echo("Nobody is due. Enjoy the quiet.")
     if r["not_started"]:
