@@ -24,7 +24,7 @@ BAD = {
     ),
     "people/Huge.md": (
         b"---\nname: Huge\n---\n" + b"x" * (10 * 1024 * 1024),
-        "people/Huge.md: file is too large (10.0 MB",
+        "people/Huge.md: file is too large (10.0 MB, over the 5 MB limit)",
     ),
     "people/Conflict.md": (
         b"---\nname: Conflict\n---\n## Log\n<<<<<<< HEAD\n- 2026-11-01 call: a\n=======\n"

@@ -114,7 +114,7 @@ def test_list_plain_output_is_a_table(run: Run) -> None:
         "touch",
     ]
     assert lines[1].startswith("José Müller")
-    assert lines[-1] == "1 people"
+    assert lines[-1] == "1 person"
 
 
 def test_json_is_identical_across_runs_and_vault_copies(run: Run, vault: Path, tmp_path: Path) -> None:
@@ -184,3 +184,27 @@ def test_index_command_and_rebuild(run: Run) -> None:
     assert again["parsed"] == 0
     rebuilt = run.json("index", "--rebuild")
     assert rebuilt["parsed"] == 8 and rebuilt["rebuilt"] is True
+
+
+def test_vault_option_needs_a_vault(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from vaultcrm.cli import cli
+
+    result = CliRunner().invoke(cli, ["--vault", str(tmp_path), "list"])
+    assert result.exit_code == 1
+    assert "is not a vault (it has no vaultcrm.yaml)" in result.stderr
+    assert not (tmp_path / ".vaultcrm").exists()
+
+
+def test_an_unclassified_person_has_no_cadence_even_with_an_override(run: Run, vault: Path) -> None:
+    (vault / "people/Cad.md").write_text("---\ncadence: 7d\n---\n## Log\n- 2026-01-01 call: x\n")
+    data = run.json("show", "Cad")
+    assert (data["cadence"], data["status"], data["health"]) == (None, "no cadence", None)
+    assert "Cad" in [p["name"] for p in run.json("due")["unclassified"]]
+
+
+def test_check_reports_unknown_settings(run: Run, vault: Path) -> None:
+    (vault / "vaultcrm.yaml").write_text("circles: [pals]\ncircels: [typo]\n")
+    out = run("check").stdout
+    assert "vaultcrm.yaml:2: warning: unknown setting 'circels'" in out

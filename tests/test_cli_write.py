@@ -202,3 +202,33 @@ def test_two_processes_logging_at_once_lose_nothing(vault: Path) -> None:
         for i in range(50):
             assert f"- 2026-11-24 message: {tag} {i}\n" in text
     assert text.count("- 2026-11-24 message:") == 100
+
+
+def test_set_prints_values_plainly_and_keeps_the_typed_cadence(run: Run, vault: Path) -> None:
+    result = run("set", "Klaus", "tags", "founder, berlin, vip")
+    assert result.stdout.strip() == "Klaus Breyer: tags founder, berlin → founder, berlin, vip"
+    assert run("set", "Klaus", "kin", "yes").stdout.strip() == "Klaus Breyer: kin false → true"
+    assert run("set", "Klaus", "cadence", "30d").exit_code == 0
+    assert "cadence: 30d " in (vault / "people/Klaus Breyer.md").read_text()
+    assert "already 1" in run("set", "José", "closeness", "1").stdout
+
+
+def test_set_refuses_structured_keys_and_unknown_introducers(run: Run) -> None:
+    result = run("set", "Klaus", "paused", "2026-01-01")
+    assert result.exit_code == 2 and "'paused' holds a list of entries" in result.stderr
+    assert run("set", "Klaus", "introduced_by", "Nobody Known").exit_code == 1
+    assert run("set", "Klaus", "introduced_by", "ed miller").exit_code == 0
+
+
+def test_new_files_get_normal_permissions(run: Run, vault: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        assert run("add", "Perm Test").exit_code == 0
+    finally:
+        os.umask(old)
+    assert (vault / "people/Perm Test.md").stat().st_mode & 0o777 == 0o644
+
+
+def test_log_time_is_padded(run: Run, vault: Path) -> None:
+    assert run("log", "Klaus", "call", "--time", "9:05").exit_code == 0
+    assert "- 2026-11-24 09:05 call:\n" in (vault / "people/Klaus Breyer.md").read_text()

@@ -246,3 +246,9 @@ def test_set_changes_only_its_key(text: str, key: str, value: object) -> None:
     assert all(not r.startswith(tuple(k for k in before if k != key)) for r in removed)
     assert document.split(new).body == document.split(text).body
     assert new.startswith("\ufeff") == text.startswith("\ufeff")
+
+
+def test_dated_lines_in_comments_and_code_are_not_log_order() -> None:
+    text = "## Log\n<!-- e.g.\n- 2020-01-01 call: x\n-->\n```\n- 2030-01-01 call: y\n```\n"
+    new = document.add_to_section(text, "Log", "- 2026-01-01 call: z", "2026-01-01")
+    assert new == text + "- 2026-01-01 call: z\n"

@@ -169,3 +169,22 @@ def test_review_note_plain_done_task_is_dated_the_monday() -> None:
 def test_conflict_markers_make_the_file_unreadable() -> None:
     pf = parse_file("people/A.md", "---\na: 1\n---\n<<<<<<< HEAD\nx\n=======\ny\n>>>>>>> b\n", F)
     assert pf.fatal is not None and pf.fatal.line == 4 and pf.person is None
+
+
+def test_log_lines_in_code_fences_and_comments_are_not_interactions() -> None:
+    text = (
+        "## Log\n- 2026-11-01 call: real\n```\n- 2026-11-07 call: in a code fence\n```\n"
+        "<!-- example:\n- 2026-11-08 call: in a comment\n-->\n"
+    )
+    pf = parse_file("people/X.md", text, F)
+    assert [e.text for e in pf.entries] == ["real"]
+
+
+def test_daily_item_with_only_a_with_field_counts() -> None:
+    pf = parse_file("journal/2026-11-05.md", "- 2026-11-05 call: [with:: [[Ed Miller]]]\n", F)
+    assert [(e.type, e.with_) for e in pf.entries] == [("call", ("Ed Miller",))]
+
+
+def test_phone_numbers_keep_their_plus() -> None:
+    pf = parse_file("people/X.md", "---\nphones: [+4917012345, +1 555 0100]\n---\n", F)
+    assert pf.person is not None and pf.person.phones == ("+4917012345", "+1 555 0100")

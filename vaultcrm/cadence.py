@@ -38,7 +38,8 @@ class DueInfo(NamedTuple):
 
 
 def cadence_of(person: Person, settings: Settings) -> int | None:
-    if person.cadence_none:
+    """The person's cadence in days; None without one (and always None while unclassified)."""
+    if person.cadence_none or person.closeness is None:
         return None
     if person.cadence is not None:
         return person.cadence
@@ -97,7 +98,8 @@ def due_info(person: Person, touches: list[Touch], settings: Settings, today: dt
     c = cadence_of(person, settings)
     spans = paused_spans(person, settings)
     past = [t for t in touches if t.date <= today]
-    last = max(past, key=lambda t: (t.date, t.kind), default=None)
+    weight = {k: t.weight for k, t in settings.types.items()}
+    last = max(past, key=lambda t: (t.date, weight.get(t.kind, 0.0), t.kind), default=None)
     snoozed = person.snooze_until is not None and person.snooze_until > today
     paused_now = is_paused(person.paused, today)
     if last is None:

@@ -37,6 +37,24 @@ def run_checks(v: Vault) -> list[Problem]:
     out: list[Problem] = []
     for d in v.index.diagnostics():
         out.append(Problem(d.path, d.line, d.severity, d.code, d.message))
+    if s.unknown:
+        from . import yamlio
+        from .settings import SETTINGS_FILE
+
+        try:
+            lines = yamlio.key_lines((v.root / SETTINGS_FILE).read_text(encoding="utf-8-sig"))
+        except OSError:
+            lines = {}
+        for key in s.unknown:
+            out.append(
+                Problem(
+                    SETTINGS_FILE,
+                    lines.get(key),
+                    "warning",
+                    "unknown-setting",
+                    f"unknown setting '{key}' (ignored; a typo?)",
+                )
+            )
 
     # values that vaultcrm.yaml does not know
 
@@ -85,8 +103,8 @@ def run_checks(v: Vault) -> list[Problem]:
         stems.add(name)
     for path, target, line in v.index.links():
         t = target.lower()
-        if not t or t in stems:
-            continue
+        if not t or t in stems or not line:
+            continue  # line 0: a plain name in knows/company (not a [[link]] Obsidian would resolve)
         if "." in t.rsplit("/", 1)[-1] and not t.endswith(".md"):
             continue  # an attachment such as photo.png
         out.append(

@@ -24,6 +24,7 @@ from .index import Index, RefreshStats
 from .model import Diagnostic, Entry, Person, Task
 
 RESERVED_SET_KEYS = ("closeness", "stage", "tier", "circle")
+STRUCTURED_KEYS = ("paused", "knows", "handles")
 
 
 class Match(NamedTuple):
@@ -434,6 +435,10 @@ class Vault:
         s = self.settings
         if not isinstance(raw, str):
             return raw
+        if key in STRUCTURED_KEYS:
+            raise UsageError(
+                f"'{key}' holds a list of entries: edit it in the file", hint="see docs/format.md for its form"
+            )
         text = raw.strip()
         if text.lower() in ("", "none", "null", "-") and key not in ("cadence",):
             if key == "name":
@@ -462,7 +467,7 @@ class Vault:
                 days = settings_mod.parse_duration(text or "none")
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
-            return settings_mod.format_duration(days) if days else "none"
+            return text.lower().replace(" ", "") if days else "none"
         if key == "kin":
             try:
                 return settings_mod.parse_bool(text)
@@ -484,7 +489,10 @@ class Vault:
                 raise UsageError(f"birthday must be YYYY-MM-DD or --MM-DD, not '{text}'") from None
         if key in ("aliases", "emails", "phones", "tags"):
             return [v.strip() for v in text.split(",") if v.strip()]
-        if key in ("company", "introduced_by"):
+        if key == "introduced_by":
+            targets = logline.links(text)
+            return f"[[{self.resolve(targets[0] if targets else text).name}]]"
+        if key == "company":
             targets = logline.links(text)
             return f"[[{targets[0] if targets else text}]]"
         if key in ("history_hours",):

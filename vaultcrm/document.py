@@ -435,7 +435,17 @@ def _restore_final_newline(old: str, new: str) -> str:
 
 def _log_order(all_lines: list[str], sec: Section) -> tuple[str, list[tuple[int, str]]]:
     items = []
+    hidden: str | None = None  # inside a code fence or an HTML comment
     for i in range(sec.start + 1, sec.end):
+        stripped = all_lines[i].lstrip()
+        if hidden == "comment" or (hidden is None and stripped.startswith("<!--")):
+            hidden = "comment" if "-->" not in all_lines[i] else None
+            continue
+        if stripped.startswith(("```", "~~~")):
+            hidden = None if hidden == "fence" else "fence"
+            continue
+        if hidden:
+            continue
         m = _DATED_ITEM.match(all_lines[i])
         if m:
             items.append((i, m.group(1)))

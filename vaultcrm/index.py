@@ -191,12 +191,7 @@ def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -
     try:
         st = os.stat(path)
         if raw is None:
-            if st.st_size > vaultio.MAX_BYTES:
-                raise vaultio.ReadProblem(
-                    f"file is too large ({st.st_size / 1024 / 1024:.1f} MB; the limit is "
-                    f"{vaultio.MAX_BYTES // 1024 // 1024} MB)",
-                    code="size",
-                )
+            vaultio.check_size(st.st_size)
             raw = vaultio.read_bytes(Path(path))
         digest = vaultio.content_hash(raw)
         text = vaultio.decode(raw)

@@ -288,6 +288,10 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
 
     all_lines = document.lines(text)
     first_body = len(document.lines(doc.bom + doc.open_fence + (doc.header or "") + doc.close_fence))
+    if doc.header and "[[" in doc.header:
+        for i in range(1, first_body):
+            for target in logline.links(all_lines[i]):
+                out.mentions.append((target, i + 1))
     stem = path.rsplit("/", 1)[-1][:-3]
 
     if kind == "person":
@@ -331,8 +335,20 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
 
 
 def _log_entries(path: str, all_lines: list[str], sec: document.Section, out: ParsedFile) -> None:
+    fence: str | None = None
+    comment = False
     for i in range(sec.start + 1, sec.end):
         line = all_lines[i]
+        stripped = line.lstrip()
+        if comment or stripped.startswith("<!--"):
+            comment = "-->" not in line
+            continue
+        if stripped.startswith(("```", "~~~")):
+            mark = stripped[0]
+            fence = mark if fence is None else (None if fence == mark else fence)
+            continue
+        if fence is not None:
+            continue
         try:
             parsed = logline.parse(line)
         except logline.LineError as exc:
@@ -373,7 +389,7 @@ def _daily_item(path: str, lineno: int, line: str, day: dt.date, out: ParsedFile
     except logline.LineError:
         dated = None
     if dated is not None and not dated.reserved:
-        if dated.links:
+        if dated.links or dated.with_:
             out.entries.append(_entry(path, lineno, "daily", dated, None))
         return
     if "[[" not in item:
@@ -602,13 +618,10 @@ def _person(
         spans = []
         ok = isinstance(value, list)
         for item in value if ok else ():
-            if (
-                isinstance(item, dict)
-                and isinstance(item.get("from"), dt.date)
-                and isinstance(item.get("to"), dt.date)
-                and item["to"] >= item["from"]
-            ):
-                spans.append((item["from"], item["to"]))
+            start = _as_date(item.get("from")) if isinstance(item, dict) else None
+            end = _as_date(item.get("to")) if isinstance(item, dict) else None
+            if start is not None and end is not None and end >= start:
+                spans.append((start, end))
                 continue
             ok = False
         if ok:
@@ -648,6 +661,18 @@ def _person(
 
     kw["meta"] = json_safe(fm)
     return Person(path=path, **kw)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date, also from a quoted 'YYYY-MM-DD' string."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(value.strip())
+    return None
 
 
 def _valid_birthday(value: str) -> bool:

@@ -127,6 +127,7 @@ class Settings:
     deal_stages: tuple[str, ...] = ("lead", "qualified", "proposal", "won", "lost")
     plugins: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()  # top-level keys vaultcrm does not know (check reports them)
 
     def __post_init__(self) -> None:
         if not self.levels:
@@ -468,7 +469,26 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
                     )
             kw["folders"] = Folders(**f)
 
+    known = {
+        "circles",
+        "closeness",
+        "stages",
+        "tiers",
+        "types",
+        "pauses",
+        "week_start",
+        "timezone",
+        "gamification",
+        "scoring_version",
+        "weekly_goal",
+        "due_within",
+        "folders",
+        "deal_stages",
+        "plugins",
+    }
+    kw["unknown"] = tuple(sorted(str(k) for k in data if str(k) not in known))
     if p.items:
+        p.items.sort(key=lambda item: item[0] or 0)
         line, message = p.items[0]
         hint = None
         if len(p.items) > 1:

@@ -36,16 +36,17 @@ SKIP_DIRS = {".git", ".obsidian", ".trash", STATE_DIR, "node_modules", ".stversi
 
 def find_root(start: Path | None = None, explicit: str | None = None) -> Path:
     """``--vault DIR``, else ``VAULTCRM_VAULT``, else the nearest parent holding vaultcrm.yaml."""
-    if explicit:
-        root = Path(explicit).expanduser()
+    for given, source in ((explicit, "--vault"), (os.environ.get("VAULTCRM_VAULT"), "VAULTCRM_VAULT")):
+        if not given:
+            continue
+        root = Path(given).expanduser()
         if not root.is_dir():
-            raise VaultNotFound(f"vault folder '{explicit}' does not exist")
-        return root.resolve()
-    env = os.environ.get("VAULTCRM_VAULT")
-    if env:
-        root = Path(env).expanduser()
-        if not root.is_dir():
-            raise VaultNotFound(f"VAULTCRM_VAULT points to '{env}', which is not a folder")
+            raise VaultNotFound(f"{source}: '{given}' is not a folder")
+        if not (root / SETTINGS_FILE).is_file():
+            raise VaultNotFound(
+                f"{source}: '{given}' is not a vault (it has no {SETTINGS_FILE})",
+                hint=f"run 'vaultcrm init {given}' to make it one; existing files are kept",
+            )
         return root.resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
@@ -107,13 +108,18 @@ class ReadProblem(Exception):
         self.code = code
 
 
-def decode(raw: bytes) -> str:
-    """Bytes → text, refusing binary and non-UTF-8 content with the line of the problem."""
-    if len(raw) > MAX_BYTES:
+def check_size(size: int) -> None:
+    """Refuse files larger than :data:`MAX_BYTES`: they are not notes."""
+    if size > MAX_BYTES:
         raise ReadProblem(
-            f"file is too large ({len(raw) / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB)",
+            f"file is too large ({size / 1024 / 1024:.1f} MB, over the {MAX_BYTES // 1024 // 1024} MB limit)",
             code="size",
         )
+
+
+def decode(raw: bytes) -> str:
+    """Bytes → text, refusing binary and non-UTF-8 content with the line of the problem."""
+    check_size(len(raw))
     nul = raw.find(b"\x00", 0, 8192)
     if nul >= 0:
         raise ReadProblem("binary file (not text)", raw.count(b"\n", 0, nul) + 1, code="binary")
@@ -200,6 +206,12 @@ def file_lock(root: Path, rel: str) -> Iterator[None]:
         os.close(fd)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename."""
     folder = path.parent
@@ -213,8 +225,9 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        if mode is None:
+            mode = 0o666 & ~_umask()  # a new file gets the usual permissions, not mkstemp's 0600
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -42,17 +42,17 @@ def _strip_resolvers(loader: Any) -> None:
     )
     loader.add_implicit_resolver(
         "tag:yaml.org,2002:int",
-        re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-        list("-+0123456789"),
+        re.compile(r"^(?:-?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+        list("-0123456789"),
     )
     loader.add_implicit_resolver(
         "tag:yaml.org,2002:float",
         re.compile(
-            r"^(?:[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
-            r"|[-+]?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+"
-            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+            r"^(?:-?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+            r"|-?(?:0|[1-9][0-9]*)[eE][-+]?[0-9]+"
+            r"|-?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
         ),
-        list("-+0123456789."),
+        list("-0123456789."),
     )
 
 

@@ -90,12 +90,16 @@ def pass_app(f: F) -> F:
 
 
 def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    value = value or os.environ.get("VAULTCRM_TODAY") or None
+    source = "--today"
+    if not value and os.environ.get("VAULTCRM_TODAY"):
+        value, source = os.environ["VAULTCRM_TODAY"], "VAULTCRM_TODAY"
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
+        if source == "VAULTCRM_TODAY":
+            raise click.UsageError(f"VAULTCRM_TODAY: '{value}' is not a date (YYYY-MM-DD)") from None
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 

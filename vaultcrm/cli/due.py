@@ -143,7 +143,12 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
     type=click.Choice(["1", "2", "3", "4"]),
     help="Only these closeness levels (repeatable).",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many people (default: 25 on a terminal, all with --json).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most this many people (default: 25 on a terminal, all with --json).",
+)
 @json_option
 @pass_app
 def due(app: App, within: str | None, circle: tuple[str, ...], closeness: tuple[str, ...], limit: int | None) -> None:

@@ -243,6 +243,9 @@ def log(
             raise UsageError(f"--date: '{date_}' is not a date (YYYY-MM-DD)") from None
     if time_ is not None and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", time_):
         raise UsageError(f"--time: '{time_}' is not a time (HH:MM)")
+    if time_ is not None:
+        hh, mm = time_.split(":")
+        time_ = f"{int(hh):02d}:{mm}"
     if template:
         direction = direction or "out"
     fields: dict[str, str] = {}
@@ -321,7 +324,7 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
         for it in history[: max(limit, 0)]
     ]
     data["interactions"] = len(history)
-    tasks = [t for t in v.tasks() if t.is_open and (t.owner == p.path or v.lookup_any(t.links) == p.path)]
+    tasks = [t for t in v.tasks() if t.is_open and (t.owner == p.path or any(v.lookup(n) == p.path for n in t.links))]
     data["tasks"] = [
         {
             "text": t.description,
@@ -335,7 +338,11 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
     friend = v.friend_level(p)
     if why:
         data["why"] = {
-            "health": health.why if health else "no cadence: no health score",
+            "health": health.why
+            if health
+            else (
+                "no touches yet: health starts with the first one" if data["cadence"] else "no cadence: no health score"
+            ),
             "friend_level": friend.why,
         }
     if app.json:
@@ -390,7 +397,8 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
         click.echo(f"  friend level: {d['why']['friend_level']}")
     if d["history"]:
         click.echo("")
-        click.echo(st(f"History ({d['interactions']} interactions)", bold=True))
+        n = d["interactions"]
+        click.echo(st(f"History ({n} interaction{'' if n == 1 else 's'})", bold=True))
         for h in d["history"]:
             mark = "" if h["reached"] else " (not reached)"
             arrow = {"in": "←", "out": "→"}.get(h["direction"], "↔")
@@ -407,6 +415,7 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
 # ---------------------------------------------------------------------------
 # list
 
+STATUSES = ("fresh", "ok", "upcoming", "due", "overdue", "lapsed", "not started", "no cadence", "snoozed", "archived")
 SORTS = ("name", "closeness", "priority", "last", "health", "tier", "added")
 
 
@@ -424,7 +433,8 @@ SORTS = ("name", "closeness", "priority", "last", "health", "tier", "added")
 @click.option(
     "--status",
     multiple=True,
-    help="Only this status: fresh, ok, upcoming, due, overdue, lapsed, not started …",
+    type=click.Choice(STATUSES),
+    help="Only this status (repeatable).",
 )
 @click.option(
     "--band",
@@ -525,7 +535,7 @@ def list_(
             for d, _ in rows
         ],
     )
-    click.echo(f"{len(rows)} people")
+    click.echo(f"{len(rows)} {'person' if len(rows) == 1 else 'people'}")
 
 
 # ---------------------------------------------------------------------------
@@ -572,15 +582,22 @@ def set_(app: App, name: str, key: str, value: str) -> None:
             }
         )
         return
-    shown = "removed" if new is None else f"{old if old is not None else 'none'} → {_shown(new)}"
+    if old == new or (isinstance(old, str) and old == _shown(new)):
+        click.echo(f"{person.name}: {key} is already {_shown(new)} (nothing changed)")
+        return
+    shown = "removed" if new is None else f"{_shown(old) if old is not None else 'none'} → {_shown(new)}"
     click.echo(f"{person.name}: {key} {shown}")
     if change:
         click.echo(f"  logged: {change}")
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, str):
+        return " ".join(value.split())
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

@@ -270,7 +270,7 @@ def check(app: App) -> None:
         if problems:
             click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in a vault of {people} people")
         else:
-            click.echo(f"No problems: {people} people, all files readable.")
+            click.echo(f"No problems: {people} {'person' if people == 1 else 'people'}, all files readable.")
     if problems:
         raise SystemExit(1)
 
