@@ -143,7 +143,7 @@ def plan(app: App, weeks: int) -> None:
                     if top > 1
                     else f"{layer['people']} people at closeness 1 (Dunbar's layer holds about {layer['size']})"
                 )
-        dates = {p: [t.date for t in ts] for p, ts in touches.items()}
+        dates = {p: [t.date for t in ts if t.date <= v.today] for p, ts in touches.items()}
         next4 = sum(counts[:4])
         projection = None
         if rates["reach_rate"] is not None:

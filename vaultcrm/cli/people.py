@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
+from ..logline import inline_fields
 from . import App, cli, json_option, output, pass_app
 
 if TYPE_CHECKING:
@@ -93,7 +94,9 @@ def suggest_touch(v: Vault, p: Person) -> str:
     from collections import Counter
 
     types = v.settings.types
-    recent = [it for it in v.interactions_of(p) if types[it.kind].touch and it.reached][-6:]
+    recent = [
+        it for it in v.interactions_of(p) if types[it.kind].touch and it.reached and it.date <= v.today
+    ][-6:]
     if recent:
         kind, _ = Counter(it.kind for it in recent).most_common(1)[0]
         return kind
@@ -318,12 +321,13 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
             "text": it.text,
             "direction": it.direction,
             "reached": it.reached,
+            "future": it.date > v.today,
             "path": it.entry.path,
             "line": it.entry.line,
         }
         for it in history[: max(limit, 0)]
     ]
-    data["interactions"] = len(history)
+    data["interactions"] = sum(1 for it in history if it.date <= v.today)
     tasks = [t for t in v.tasks() if t.is_open and (t.owner == p.path or any(v.lookup(n) == p.path for n in t.links))]
     data["tasks"] = [
         {
@@ -400,9 +404,10 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
         n = d["interactions"]
         click.echo(st(f"History ({n} interaction{'' if n == 1 else 's'})", bold=True))
         for h in d["history"]:
-            mark = "" if h["reached"] else " (not reached)"
+            mark = ("" if h["reached"] else " (not reached)") + (" (dated in the future)" if h["future"] else "")
             arrow = {"in": "←", "out": "→"}.get(h["direction"], "↔")
-            text = f": {h['text']}" if h["text"] else ""
+            plain = inline_fields(h["text"])[1]
+            text = f": {plain}" if plain else ""
             click.echo(f"  {h['date']} {arrow} {h['type']}{mark}{text}")
     if d["tasks"]:
         click.echo("")
