@@ -29,7 +29,7 @@ from . import vault as vaultio
 from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
 from .settings import Folders
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
 PARALLEL_MIN = 2000  # parse in worker processes from this many files on
@@ -54,6 +54,12 @@ CREATE TABLE IF NOT EXISTS links(path TEXT, target TEXT, line INTEGER, key TEXT)
 CREATE INDEX IF NOT EXISTS links_path ON links(path);
 CREATE INDEX IF NOT EXISTS links_key ON links(key);
 CREATE TABLE IF NOT EXISTS derived(name TEXT PRIMARY KEY, key TEXT, data TEXT);
+CREATE TABLE IF NOT EXISTS summary(
+    path TEXT PRIMARY KEY, name_key TEXT, closeness INTEGER, circle_key TEXT, stage_key TEXT,
+    tier_key TEXT, tier_rank INTEGER, tags_key TEXT, location_key TEXT, archived INTEGER, status TEXT,
+    band TEXT, priority REAL, last_touch TEXT, health INTEGER, added TEXT, next_due TEXT, birthday TEXT,
+    keys TEXT, data TEXT);
+CREATE INDEX IF NOT EXISTS summary_status ON summary(status);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     path UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS diagnostics(
@@ -62,7 +68,7 @@ CREATE INDEX IF NOT EXISTS diagnostics_path ON diagnostics(path);
 """
 _SEP = "\x1f"  # joins link lists in one column (never in a file name or a tag)
 _TABLES = ("files", "people", "names", "entries", "tasks", "links", "diagnostics")
-_ALL_TABLES = (*_TABLES, "derived", "meta", "fts")
+_ALL_TABLES = (*_TABLES, "derived", "meta", "fts", "summary")
 
 
 @dataclass
@@ -293,7 +299,7 @@ class Index:
                     conn.execute(stmt)
             row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
             if not row or row[0] != self._fingerprint():
-                for table in (*_TABLES, "fts", "derived"):
+                for table in (*_TABLES, "fts", "derived", "summary"):
                     conn.execute(f"DELETE FROM {table}")
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES('fingerprint', ?)",
@@ -319,7 +325,7 @@ class Index:
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> RefreshStats:
         """Drop every cached record and parse the whole vault again."""
         with self._tx():
-            for table in (*_TABLES, "fts", "derived"):
+            for table in (*_TABLES, "fts", "derived", "summary"):
                 self.conn.execute(f"DELETE FROM {table}")
         stats = self.refresh(progress=progress)
         stats.rebuilt = True
@@ -498,6 +504,25 @@ class Index:
         with self._tx():
             self.conn.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (name, key, data))
 
+    def summary_key(self) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'summary'").fetchone()
+        return row[0] if row else None
+
+    def replace_summary(self, key: str, rows: list[tuple[Any, ...]]) -> None:
+        """Store every person's derived summary (one row each) under ``key``."""
+        with self._tx():
+            self.conn.execute("DELETE FROM summary")
+            self.conn.executemany(
+                "INSERT INTO summary VALUES (" + ", ".join("?" * 20) + ")", rows
+            )
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('summary', ?)", (key,))
+
+    def query_summary(self, where: str = "1", params: Iterable[Any] = (), order: str = "name_key, path",
+                      columns: str = "keys, data") -> list[tuple[Any, ...]]:
+        """Summary rows matching an SQL condition (built by the CLI from fixed column names)."""
+        sql = f"SELECT {columns} FROM summary WHERE {where} ORDER BY {order}"
+        return self.conn.execute(sql, tuple(params)).fetchall()
+
     def paths_linking(self, names: Iterable[str]) -> list[str]:
         """Files with a [[link]] to any of ``names`` (any case)."""
         keys = sorted({n.lower() for n in names})
@@ -509,6 +534,9 @@ class Index:
         """Paths of files whose text matches ``query`` (FTS5 syntax), best first."""
         rows = self.conn.execute("SELECT path FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?", (query, limit))
         return [r[0] for r in rows]
+
+    def count_people(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM people").fetchone()[0])
 
     def people(self) -> list[Person]:
         rows = self.conn.execute("SELECT data FROM people ORDER BY path").fetchall()

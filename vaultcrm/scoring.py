@@ -135,6 +135,8 @@ def health(person: Person, weighted: list[Weighted], settings: Settings, today: 
     spans = cadence.paused_spans(person, settings)
 
     def eff(a: dt.date, b: dt.date) -> int:
+        if not spans:
+            return (b - a).days
         return (b - a).days - cadence.paused_days(spans, a, b)
 
     k = 2 if person.kin else 1

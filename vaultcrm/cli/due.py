@@ -9,7 +9,7 @@ import click
 
 from ..errors import UsageError
 from . import App, cli, json_option, output, pass_app
-from .people import all_summaries
+from .people import query_summaries
 
 ACTIVE = ("upcoming", "due", "overdue", "lapsed")
 DUE_KEYS = (
@@ -51,50 +51,40 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
     v = app.vault()
     today = v.today
     horizon = today + dt.timedelta(days=within)
-    wanted_circles = {c.lower() for c in circles}
-    tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
-    people: list[tuple[dict[str, Any], str]] = []
-    not_started, unclassified, birthdays = [], [], []
-    for d, raw in all_summaries(v):
-        if d["archived"]:
-            continue
-        if wanted_circles and (d["circle"] or "").lower() not in wanted_circles:
-            continue
-        if closeness and (str(d["closeness"]) if d["closeness"] else "none") not in closeness:
-            continue
-        if d["birthday"]:
-            found = next_birthday(d["birthday"], today)
-            if found and found[0] <= horizon:
-                when, age = found
-                birthdays.append(
-                    {
-                        "name": d["name"],
-                        "path": d["path"],
-                        "date": when.isoformat(),
-                        "days_until": (when - today).days,
-                        "age": age,
-                    }
-                )
-        if d["closeness"] is None and d["cadence"] is None:
-            unclassified.append({"name": d["name"], "path": d["path"]})
-            continue
-        if d["status"] == "snoozed":
-            continue
-        if d["status"] == "not started":
-            not_started.append(
-                {
-                    "name": d["name"],
-                    "path": d["path"],
-                    "closeness": d["closeness"],
-                    "added": d["added"],
-                    "next_due": d["next_due"],
-                }
-            )
-            continue
-        due_soon = d["next_due"] is not None and d["next_due"] <= horizon.isoformat()
-        if d["status"] in ACTIVE or (due_soon and d["status"] not in ("no cadence",)):
-            people.append((d, raw))
-    people.sort(key=lambda x: (-x[0]["priority"], tier_rank.get(x[0]["tier"], 99), x[0]["name"].lower()))
+    base = ["archived = 0"]
+    params: list[Any] = []
+    if circles:
+        base.append(f"circle_key IN ({', '.join('?' for _ in circles)})")
+        params.extend(c.casefold() for c in circles)
+    if closeness:
+        levels = [int(c) for c in closeness if c != "none"]
+        base.append(f"closeness IN ({', '.join('?' for _ in levels)})")
+        params.extend(levels)
+    scope = " AND ".join(base)
+    active = ", ".join(f"'{s}'" for s in ACTIVE)
+    people = query_summaries(
+        v,
+        f"{scope} AND closeness IS NOT NULL AND status NOT IN ('snoozed', 'not started', 'no cadence') "
+        f"AND (status IN ({active}) OR next_due <= ?)",
+        [*params, horizon.isoformat()],
+        "priority DESC, tier_rank, name_key, path",
+    )
+    not_started = [
+        {"name": d["name"], "path": d["path"], "closeness": d["closeness"], "added": d["added"],
+         "next_due": d["next_due"]}
+        for d, _ in query_summaries(v, f"{scope} AND status = 'not started'", params)
+    ]
+    unclassified = [
+        {"name": d["name"], "path": d["path"]}
+        for d, _ in query_summaries(v, f"{scope} AND closeness IS NULL", params)
+    ]
+    birthdays = []
+    for d, _ in query_summaries(v, f"{scope} AND birthday IS NOT NULL", params):
+        found = next_birthday(d["birthday"], today)
+        if found and found[0] <= horizon:
+            when, age = found
+            birthdays.append({"name": d["name"], "path": d["path"], "date": when.isoformat(),
+                              "days_until": (when - today).days, "age": age})
 
     tasks = []
     lookup = v.lookup_any

@@ -68,25 +68,51 @@ LIST_KEYS = (
 )  # fmt: skip
 
 
-def all_summaries(v: Vault) -> list[tuple[dict[str, Any], str]]:
-    """Every person as (the keys list filters and sorts by, the full summary as JSON text).
+SEP = "\x1f"
 
-    Cached in the index until a file, the settings or today change; the JSON
-    text is kept encoded so that `list --json` on a large vault only joins it.
-    """
+
+def ensure_summaries(v: Vault) -> None:
+    """Make the index's summary table current: one row per person, recomputed only when a
+    file, the settings or today changed since it was written (then `list` and `due` are
+    plain indexed queries)."""
     import json
 
-    def compute() -> list[list[Any]]:
-        touches = v.touches()
-        out = []
-        for p in v.people():
-            d = person_summary(v, p, touches)
-            out.append([[d[k] for k in LIST_KEYS], json.dumps(d, ensure_ascii=False)])
-        return out
+    from .. import __version__
 
-    # the cache name carries the row shape, so a change of LIST_KEYS never reads stale rows
-    rows = v.cached("people-summaries:" + ",".join(LIST_KEYS), compute)
-    return [(dict(zip(LIST_KEYS, keys, strict=True)), raw) for keys, raw in rows]
+    key = json.dumps([v.index.generation(), v.today.isoformat(), v.settings_digest, __version__, LIST_KEYS])
+    if v.index.summary_key() == key:
+        return
+    touches = v.touches()
+    tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
+    rows = []
+    for p in v.people():
+        d = person_summary(v, p, touches)
+        rows.append((
+            d["path"], d["name"].casefold(), d["closeness"], (d["circle"] or "").casefold(),
+            (d["stage"] or "").casefold(), (d["tier"] or "").upper(), tier_rank.get(d["tier"], 99),
+            SEP + SEP.join(t.casefold() for t in d["tags"]) + SEP, (d["location"] or "").casefold(),
+            int(d["archived"]), d["status"], d["band"], d["priority"], d["last_touch"], d["health"], d["added"],
+            d["next_due"], d["birthday"], json.dumps([d[k] for k in LIST_KEYS], ensure_ascii=False),
+            json.dumps(d, ensure_ascii=False),
+        ))
+    v.index.replace_summary(key, rows)
+
+
+def query_summaries(
+    v: Vault, where: str = "1", params: list[Any] | None = None, order: str = "name_key, path"
+) -> list[tuple[dict[str, Any], str]]:
+    """(the LIST_KEYS values as a dict, the full summary as JSON text) for matching people."""
+    import json
+
+    ensure_summaries(v)
+    return [
+        (dict(zip(LIST_KEYS, json.loads(keys), strict=True)), raw)
+        for keys, raw in v.index.query_summary(where, params or [], order)
+    ]
+
+
+def all_summaries(v: Vault) -> list[tuple[dict[str, Any], str]]:
+    return query_summaries(v)
 
 
 def suggest_touch(v: Vault, p: Person) -> str:
@@ -482,48 +508,60 @@ def list_(
       vaultcrm list --closeness none        # who still needs classifying
     """
     v = app.vault()
-    rows = []
-    circles = {c.lower() for c in circle}
-    stages = {s.lower() for s in stage}
-    tiers = {t.upper() for t in tier}
-    tags = {t.lower().lstrip("#") for t in tag}
-    for d, raw in all_summaries(v):
-        if circles and (d["circle"] or "").lower() not in circles:
-            continue
-        if closeness and (str(d["closeness"]) if d["closeness"] else "none") not in closeness:
-            continue
-        if stages and (d["stage"] or "").lower() not in stages:
-            continue
-        if tiers and (d["tier"] or "").upper() not in tiers:
-            continue
-        if tags and not tags <= {t.lower() for t in d["tags"]}:
-            continue
-        if near and near.lower() not in (d["location"] or "").lower():
-            continue
-        if d["archived"] and not archived:
-            continue
-        if status and d["status"] not in status:
-            continue
-        if band and d["band"] not in band:
-            continue
-        rows.append((d, raw))
-    tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
-    keys = {
-        "name": lambda d: (d["name"].lower(), d["path"]),
-        "closeness": lambda d: (d["closeness"] or 9, d["name"].lower()),
-        "priority": lambda d: (-d["priority"], tier_rank.get(d["tier"], 99), d["name"].lower()),
-        "last": lambda d: (d["last_touch"] or "", d["name"].lower()),
-        "health": lambda d: (d["health"] if d["health"] is not None else 999, d["name"].lower()),
-        "tier": lambda d: (tier_rank.get(d["tier"], 99), d["name"].lower()),
-        "added": lambda d: (d["added"] or "", d["name"].lower()),
+    where: list[str] = []
+    params: list[Any] = []
+
+    def any_of(column: str, values: list[Any]) -> None:
+        where.append(f"{column} IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+
+    if circle:
+        any_of("circle_key", [c.casefold() for c in circle])
+    if closeness:
+        levels = [int(c) for c in closeness if c != "none"]
+        parts = []
+        if levels:
+            parts.append(f"closeness IN ({', '.join('?' for _ in levels)})")
+            params.extend(levels)
+        if "none" in closeness:
+            parts.append("closeness IS NULL")
+        where.append("(" + " OR ".join(parts) + ")")
+    if stage:
+        any_of("stage_key", [x.casefold() for x in stage])
+    if tier:
+        any_of("tier_key", [x.upper() for x in tier])
+    for t in tag:
+        where.append("instr(tags_key, ?) > 0")
+        params.append(SEP + t.casefold().lstrip("#") + SEP)
+    if near:
+        where.append("instr(location_key, ?) > 0")
+        params.append(near.casefold())
+    if not archived:
+        where.append("archived = 0")
+    if status:
+        any_of("status", list(status))
+    if band:
+        any_of("band", list(band))
+    orders = {
+        "name": "name_key, path",
+        "closeness": "COALESCE(closeness, 9), name_key, path",
+        "priority": "priority DESC, tier_rank, name_key, path",
+        "last": "COALESCE(last_touch, ''), name_key, path",
+        "health": "COALESCE(health, 999), name_key, path",
+        "tier": "tier_rank, name_key, path",
+        "added": "COALESCE(added, ''), name_key, path",
     }
-    key = keys[sort_by]
-    rows.sort(key=lambda row: key(row[0]))
+    if app.json:
+        ensure_summaries(v)
+        found = v.index.query_summary(" AND ".join(where) or "1", params, orders[sort_by], columns="data")
+        output.emit_json_texts([raw for (raw,) in found])
+        return
+    rows = query_summaries(v, " AND ".join(where) or "1", params, orders[sort_by])
     if app.json:
         output.emit_json_texts([raw for _, raw in rows])
         return
     if not rows:
-        click.echo("No people match." if v.people() else "No people yet: vaultcrm add NAME")
+        click.echo("No people match." if v.index.count_people() else "No people yet: vaultcrm add NAME")
         return
     output.table(
         ["name", "closeness", "circle", "stage", "tier", "status", "last touch"],
