@@ -304,7 +304,7 @@ def index_cmd(app: App, rebuild: bool) -> None:
         "hashed": stats.hashed,
         "removed": stats.removed,
         "rebuilt": stats.rebuilt,
-        "people": len(v.people()),
+        "people": v.index.count_people(),
         "unreadable": len(v.unreadable()),
     }
     if app.json:
