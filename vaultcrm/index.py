@@ -21,9 +21,9 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import vault as vaultio
 from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
@@ -32,7 +32,8 @@ from .settings import Folders
 SCHEMA_VERSION = 6
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
-PARALLEL_MIN = 2000  # parse in worker processes from this many files on
+PARALLEL_MIN = 500  # parse in worker processes from this many files on
+BULK_MIN = 1000  # a cold build of this many files drops the indexes and builds them at the end
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -66,6 +67,8 @@ CREATE TABLE IF NOT EXISTS diagnostics(
     path TEXT, line INTEGER, severity TEXT, code TEXT, message TEXT);
 CREATE INDEX IF NOT EXISTS diagnostics_path ON diagnostics(path);
 """
+_INDEXES = ("names_path", "names_name", "entries_path", "tasks_path", "links_path", "links_key",
+            "diagnostics_path", "summary_status")
 _SEP = "\x1f"  # joins link lists in one column (never in a file name or a tag)
 _TABLES = ("files", "people", "names", "entries", "tasks", "links", "diagnostics")
 _ALL_TABLES = (*_TABLES, "derived", "meta", "fts", "summary")
@@ -87,9 +90,8 @@ class RefreshStats:
         return bool(self.parsed or self.removed)
 
 
-@dataclass
-class FileRows:
-    """One parsed file as rows ready for insertion (cheap to pickle between processes)."""
+class FileRows(NamedTuple):
+    """One parsed file as rows ready for insertion (a plain tuple: cheap to pickle between processes)."""
 
     path: str
     size: int
@@ -97,14 +99,14 @@ class FileRows:
     hash: str
     kind: str
     fatal: bool
-    fm: str
+    fm: str  # the frontmatter as JSON, for files that are not people (people keep it in `meta`)
     body: str = ""
     person: tuple[str, str, str] | None = None
-    names: list[tuple[str, str]] = field(default_factory=list)
-    entries: list[tuple[Any, ...]] = field(default_factory=list)
-    tasks: list[tuple[str, int, str]] = field(default_factory=list)
-    links: list[tuple[str, str, int, str]] = field(default_factory=list)
-    diagnostics: list[tuple[str, int | None, str, str, str]] = field(default_factory=list)
+    names: list[tuple[str, str]] = []  # noqa: RUF012 - never mutated
+    entries: list[tuple[Any, ...]] = []  # noqa: RUF012
+    tasks: list[tuple[str, int, str]] = []  # noqa: RUF012
+    links: list[tuple[str, str, int, str]] = []  # noqa: RUF012
+    diagnostics: list[tuple[str, int | None, str, str, str]] = []  # noqa: RUF012
 
 
 def _pack(fields: dict[str, str]) -> str:
@@ -123,23 +125,20 @@ def _unpack(packed: str) -> dict[str, str]:
 def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows:
     dumps = json.dumps
     fatal = parsed.fatal is not None
-    out = FileRows(
-        parsed.path,
-        size,
-        mtime_ns,
-        digest,
-        parsed.kind,
-        fatal,
-        dumps(parsed.frontmatter, ensure_ascii=False) if parsed.frontmatter else "",
-    )
     p = parsed.path
+    person_row = None
+    names: list[tuple[str, str]] = []
+    fm = ""
     if parsed.person is not None and not fatal:
         person = parsed.person
-        out.person = (p, person.name, dumps(person.to_json(), ensure_ascii=False))
-        out.names = [(n.lower(), p) for n in dict.fromkeys(person.all_names())]
+        person_row = (p, person.name, dumps(person.to_json(), ensure_ascii=False))
+        names = [(n.lower(), p) for n in dict.fromkeys(person.all_names())]
+    elif parsed.frontmatter:
+        fm = dumps(parsed.frontmatter, ensure_ascii=False)
     sep = _SEP
+    entries: list[tuple[Any, ...]] = []
     for e in parsed.entries:
-        out.entries.append(
+        entries.append(
             (
                 p,
                 e.line,
@@ -159,6 +158,7 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
                 e.norm,
             )
         )
+    tasks: list[tuple[str, int, str]] = []
     for t in parsed.tasks:
         row = {
             "path": t.path,
@@ -172,16 +172,17 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
             "owner": t.owner,
             "type": t.type,
         }
-        out.tasks.append((p, t.line, dumps(row, ensure_ascii=False)))
-    out.links = [(p, target, line, target.lower()) for target, line in parsed.mentions]
+        tasks.append((p, t.line, dumps(row, ensure_ascii=False)))
+    links = [(p, target, line, target.lower()) for target, line in parsed.mentions]
     if parsed.person is not None:
         for k in parsed.person.knows:
-            out.links.append((p, k.who, 0, k.who.lower()))
+            links.append((p, k.who, 0, k.who.lower()))
         for target in (parsed.person.introduced_by, parsed.person.company):
             if target:
-                out.links.append((p, target, 0, target.lower()))
-    out.diagnostics = [(p, d.line, d.severity, d.code, d.message) for d in parsed.diagnostics]
-    return out
+                links.append((p, target, 0, target.lower()))
+    diagnostics = [(p, d.line, d.severity, d.code, d.message) for d in parsed.diagnostics]
+    return FileRows(p, size, mtime_ns, digest, parsed.kind, fatal, fm, "", person_row, names, entries, tasks,
+                    links, diagnostics)
 
 
 def _body(text: str) -> str:
@@ -216,7 +217,7 @@ def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -
         parsed.diagnostics.append(Diagnostic(rel, None, f"internal error while parsing: {exc!r}", code="internal"))
     rows = _rows(parsed, st.st_size, st.st_mtime_ns, digest)
     if not rows.fatal:
-        rows.body = _body(text)
+        rows = rows._replace(body=_body(text))
     return rows
 
 
@@ -230,6 +231,58 @@ def _worker_init(root: str, folders: Folders) -> None:
 
 def _worker_parse(rel: str) -> FileRows:
     return parse_one(_WORKER["root"], rel, _WORKER["folders"])
+
+
+class _Batch:
+    """Rows of many files, written with one executemany per table (much cheaper than per file)."""
+
+    def __init__(self, rowid: int, scan_ns: int) -> None:
+        self.rowid = rowid
+        self.scan_ns = scan_ns
+        self.count = 0
+        self.tables: dict[str, list[tuple[Any, ...]]] = {
+            "files": [], "fts": [], "people": [], "names": [], "entries": [], "tasks": [], "links": [],
+            "diagnostics": [],
+        }
+
+    def __len__(self) -> int:
+        return self.count
+
+    def add(self, rows: FileRows) -> None:
+        t = self.tables
+        rowid = self.rowid
+        self.rowid += 1
+        self.count += 1
+        racy = int(rows.mtime_ns >= self.scan_ns - RACY_NS)
+        t["files"].append(
+            (rowid, rows.path, rows.size, rows.mtime_ns, rows.hash, rows.kind, racy, int(rows.fatal), rows.fm)
+        )
+        if rows.body:
+            t["fts"].append((rowid, rows.path, rows.body))
+        if rows.person:
+            t["people"].append(rows.person)
+        t["names"] += rows.names
+        t["entries"] += rows.entries
+        t["tasks"] += rows.tasks
+        t["links"] += rows.links
+        t["diagnostics"] += rows.diagnostics
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        t = self.tables
+        conn.executemany(
+            "INSERT INTO files(rowid, path, size, mtime_ns, hash, kind, racy, fatal, fm) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", t["files"]
+        )
+        conn.executemany("INSERT INTO fts(rowid, path, body) VALUES (?, ?, ?)", t["fts"])
+        conn.executemany("INSERT INTO people VALUES (?, ?, ?)", t["people"])
+        conn.executemany("INSERT INTO names VALUES (?, ?)", t["names"])
+        conn.executemany("INSERT INTO entries VALUES (" + ", ".join("?" * 16) + ")", t["entries"])
+        conn.executemany("INSERT INTO tasks VALUES (?, ?, ?)", t["tasks"])
+        conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", t["links"])
+        conn.executemany("INSERT INTO diagnostics VALUES (?, ?, ?, ?, ?)", t["diagnostics"])
+        for rows in t.values():
+            rows.clear()
+        self.count = 0
 
 
 class Index:
@@ -369,13 +422,13 @@ class Index:
         with self._tx():
             conn = self.conn
             if paths is None:
-                known = {r[0]: r[1:] for r in conn.execute("SELECT path, size, mtime_ns, hash, racy FROM files")}
+                known = {r[0]: r[1:] for r in conn.execute("SELECT path, size, mtime_ns, racy FROM files")}
                 gone = [p for p in known if p not in disk]
             else:
                 known = {}
                 for rel in paths:
                     r = conn.execute(
-                        "SELECT path, size, mtime_ns, hash, racy FROM files WHERE path = ?", (rel,)
+                        "SELECT path, size, mtime_ns, racy FROM files WHERE path = ?", (rel,)
                     ).fetchone()
                     if r:
                         known[r[0]] = r[1:]
@@ -388,7 +441,7 @@ class Index:
                 if k is None:
                     to_parse.append(rel)
                     continue
-                size, mtime_ns, digest, racy = k
+                size, mtime_ns, racy = k
                 if size != stat.size:
                     to_parse.append(rel)
                 elif mtime_ns != stat.mtime_ns or racy:
@@ -398,6 +451,7 @@ class Index:
                         to_parse.append(rel)
                         continue
                     stats.hashed += 1
+                    digest = conn.execute("SELECT hash FROM files WHERE path = ?", (rel,)).fetchone()[0]
                     if digest and vaultio.content_hash(raw) == digest:
                         still_racy = int(stat.mtime_ns >= scan_ns - RACY_NS)
                         touch.append((stat.mtime_ns, still_racy, rel))
@@ -410,11 +464,19 @@ class Index:
                 self._delete(rel)
             stats.removed = len(gone)
             fresh = not known
+            if fresh and len(to_parse) >= BULK_MIN:
+                self._drop_indexes()  # a cold build: index once at the end, not row by row
+            batch = _Batch(self._next_rowid(), scan_ns)
             for rows in self._parse_all(to_parse, preread, progress):
                 if not fresh and rows.path in known:
                     self._delete(rows.path)
-                self._insert(rows, scan_ns)
+                batch.add(rows)
                 stats.parsed += 1
+                if len(batch) >= 500:
+                    batch.flush(conn)
+            batch.flush(conn)
+            if fresh and len(to_parse) >= BULK_MIN:
+                self._create_indexes()
             if stats.parsed or stats.removed:
                 conn.execute(
                     "INSERT INTO meta(key, value) VALUES('generation', '1') ON CONFLICT(key) "
@@ -459,35 +521,17 @@ class Index:
         for table in _TABLES:
             self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (rel,))
 
-    def _insert(self, rows: FileRows, scan_ns: int) -> None:
-        c = self.conn
-        cur = c.execute(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                rows.path,
-                rows.size,
-                rows.mtime_ns,
-                rows.hash,
-                rows.kind,
-                int(rows.mtime_ns >= scan_ns - RACY_NS),
-                int(rows.fatal),
-                rows.fm,
-            ),
-        )
-        if rows.body:
-            c.execute("INSERT INTO fts(rowid, path, body) VALUES (?, ?, ?)", (cur.lastrowid, rows.path, rows.body))
-        if rows.person:
-            c.execute("INSERT INTO people VALUES (?, ?, ?)", rows.person)
-        if rows.names:
-            c.executemany("INSERT INTO names VALUES (?, ?)", rows.names)
-        if rows.entries:
-            c.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.entries)
-        if rows.tasks:
-            c.executemany("INSERT INTO tasks VALUES (?, ?, ?)", rows.tasks)
-        if rows.links:
-            c.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", rows.links)
-        if rows.diagnostics:
-            c.executemany("INSERT INTO diagnostics VALUES (?, ?, ?, ?, ?)", rows.diagnostics)
+    def _next_rowid(self) -> int:
+        return int(self.conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM files").fetchone()[0])
+
+    def _drop_indexes(self) -> None:
+        for name in _INDEXES:
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+    def _create_indexes(self) -> None:
+        for stmt in _SCHEMA.split(";"):
+            if "CREATE INDEX" in stmt:
+                self.conn.execute(stmt)
 
     # -- queries ------------------------------------------------------------
 
@@ -621,5 +665,6 @@ class Index:
         return {r[0]: (r[1], bool(r[2])) for r in self.conn.execute("SELECT path, kind, fatal FROM files")}
 
     def frontmatter(self, kind_prefix: str | None = None) -> dict[str, dict[str, Any]]:
+        """The frontmatter of files that are not people (a person's is in ``Person.meta``)."""
         rows = self.conn.execute("SELECT path, fm FROM files WHERE fm != ''")
         return {p: json.loads(fm) for p, fm in rows if kind_prefix is None or p.startswith(kind_prefix)}

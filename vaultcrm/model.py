@@ -295,7 +295,7 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
     stem = path.rsplit("/", 1)[-1][:-3]
 
     if kind == "person":
-        out.person = _person(path, stem, fm, key_line, out.diagnostics)
+        out.person = _person(path, stem, fm, key_line, out.diagnostics, out.frontmatter)
         log = document.find_section(all_lines, "Log", first_body)
         if log is not None:
             _log_entries(path, all_lines, log, out)
@@ -481,7 +481,12 @@ _STRINGS = ("circle", "stage", "role", "location")
 
 
 def _person(
-    path: str, stem: str, fm: dict[str, Any], key_line: Callable[[str], int | None], diags: list[Diagnostic]
+    path: str,
+    stem: str,
+    fm: dict[str, Any],
+    key_line: Callable[[str], int | None],
+    diags: list[Diagnostic],
+    meta: dict[str, Any],
 ) -> Person:
     def bad(key: str, message: str) -> None:
         diags.append(Diagnostic(path, key_line(key), f"'{key}': {message}", "warning", "type"))
@@ -659,7 +664,7 @@ def _person(
                     bad("knows", f"cannot read entry {item!r}")
             kw["knows"] = tuple(k for k in knows if k.who)
 
-    kw["meta"] = json_safe(fm)
+    kw["meta"] = meta
     return Person(path=path, **kw)
 
 
