@@ -61,6 +61,8 @@ TARGETS = {
     "edit_beyond_walk": 0.020,
     "list_json": 0.3,
     "show": 0.3,
+    "due": 0.25,
+    "stats": 1.0,
 }
 
 
@@ -266,6 +268,11 @@ def bench_size(root: Path, people: int, log_lines: int, runs: int, cold_runs: in
         f"list --json {_fmt(r['list_json'], 's')} (first {_fmt(r['list_json_first'], 's')}), "
         f"show {_fmt(r['show'], 's')}"
     )
+    # keep-in-touch commands on the warm vault (no watcher yet: every command does its own stat walk)
+    guarded(r, "due", lambda: median_cli([*vault, "due"], runs))
+    guarded(r, "stats_first", lambda: run_cli([*vault, "stats"]))
+    guarded(r, "stats", lambda: median_cli([*vault, "stats"], runs))
+    say(f"due {_fmt(r['due'], 's')}, stats {_fmt(r['stats'], 's')} (first {_fmt(r['stats_first'], 's')})")
     return r
 
 
@@ -321,6 +328,9 @@ ROWS: list[tuple[str, str, str, str | None]] = [
     ("list_json_first", "`list --json` wall, first run after a change", "s", None),
     ("list_json", "`list --json` wall, warm", "s", "list_json"),
     ("show", "`show NAME` wall, warm", "s", "show"),
+    ("due", "`due` wall, warm (no-change refresh included)", "s", "due"),
+    ("stats_first", "`stats` wall, first run after a change", "s", None),
+    ("stats", "`stats` wall, warm", "s", "stats"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -98,3 +99,42 @@ def test_the_template_vault_is_clean(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["init", str(target), "--no-git"]).exit_code == 0
     result = CliRunner().invoke(cli, ["--vault", str(target), "--today", "2026-11-24", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_demo_makes_a_rich_clean_vault_and_tours_it(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["--today", "2026-11-24", "demo", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "Most overdue: reach out this week" in result.stdout
+    people = json.loads(
+        CliRunner().invoke(cli, ["--vault", str(target), "--today", "2026-11-24", "list", "--json"]).stdout
+    )
+    assert len(people) >= 40
+    assert {p["closeness"] for p in people} == {1, 2, 3, 4, None}
+    assert {p["status"] for p in people} >= {"fresh", "due", "overdue", "lapsed", "not started", "snoozed"}
+    assert len({p["circle"] for p in people}) >= 4 and len({p["stage"] for p in people}) >= 5
+    assert max(p["friend_level"] for p in people) >= 5
+    check = CliRunner().invoke(cli, ["--vault", str(target), "--today", "2026-11-24", "check"])
+    assert check.exit_code == 0, check.stdout
+    # the dates follow today, and a second run recreates the demo
+    again = CliRunner().invoke(cli, ["--today", "2027-03-01", "demo", str(target)])
+    assert again.exit_code == 0, again.output
+    due = json.loads(CliRunner().invoke(cli, ["--vault", str(target), "--today", "2027-03-01", "due", "--json"]).stdout)
+    assert due["people"] and due["tasks"] and due["birthdays"]
+
+
+def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine/notes.md").write_text("precious\n")
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path / "mine")])
+    assert result.exit_code == 1 and "is not a demo vault" in result.stderr
+    assert (tmp_path / "mine/notes.md").read_text() == "precious\n"
+
+
+def test_demo_is_deterministic() -> None:
+    import datetime as dt
+
+    from vaultcrm.demo import demo_files
+
+    assert demo_files(dt.date(2026, 11, 24)) == demo_files(dt.date(2026, 11, 24))
+    assert all("[[" not in name for name in demo_files(dt.date(2026, 11, 24)))

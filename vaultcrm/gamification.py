@@ -735,7 +735,7 @@ def _touch_streak(weeks: list[_Week], goal: int) -> tuple[Streak, list[tuple[int
         n = len(w.days)
         kept = n >= goal
         kept_on = w.days[goal - 1] if kept else 0
-        if kept:
+        if kept and not w.paused:
             kept_weeks.append((kept_on, w))
         event_on = kept_on
         if risk is not None and not w.paused:
@@ -1258,13 +1258,16 @@ def replay(
         for lv_ in range(2, lv + 1):
             if lv_ not in level_firsts or o < level_firsts[lv_]:
                 level_firsts[lv_] = o
-    # people never touched may still carry declared history
+    ups_of: dict[str, dict[int, int]] = {}
+    for o, path, lv, _t in friend_ups:
+        ups_of.setdefault(path, {})[lv] = o
     friend_levels: dict[str, FriendStatus] = {}
     for path, p in sorted(by_path.items()):
         c_opt = contacts.get(path)
         fl = scoring.friend_level(p, c_opt.weighted if c_opt else [])
-        since = max((o for o, q, lv, _ in friend_ups if q == path and lv == fl.level), default=None)
-        if c_opt is None and fl.level > 1 and p.added is not None and p.added <= today:
+        since = ups_of.get(path, {}).get(fl.level)
+        # declared history alone (no touch yet): the level counts from the person's `added` date
+        if since is None and fl.level > 1 and p.added is not None and p.added <= today:
             since = p.added.toordinal()
             for lv_ in range(2, fl.level + 1):
                 if lv_ not in level_firsts or since < level_firsts[lv_]:

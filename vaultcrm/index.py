@@ -67,8 +67,16 @@ CREATE TABLE IF NOT EXISTS diagnostics(
     path TEXT, line INTEGER, severity TEXT, code TEXT, message TEXT);
 CREATE INDEX IF NOT EXISTS diagnostics_path ON diagnostics(path);
 """
-_INDEXES = ("names_path", "names_name", "entries_path", "tasks_path", "links_path", "links_key",
-            "diagnostics_path", "summary_status")
+_INDEXES = (
+    "names_path",
+    "names_name",
+    "entries_path",
+    "tasks_path",
+    "links_path",
+    "links_key",
+    "diagnostics_path",
+    "summary_status",
+)
 _SEP = "\x1f"  # joins link lists in one column (never in a file name or a tag)
 _TABLES = ("files", "people", "names", "entries", "tasks", "links", "diagnostics")
 _ALL_TABLES = (*_TABLES, "derived", "meta", "fts", "summary")
@@ -181,8 +189,9 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
             if target:
                 links.append((p, target, 0, target.lower()))
     diagnostics = [(p, d.line, d.severity, d.code, d.message) for d in parsed.diagnostics]
-    return FileRows(p, size, mtime_ns, digest, parsed.kind, fatal, fm, "", person_row, names, entries, tasks,
-                    links, diagnostics)
+    return FileRows(
+        p, size, mtime_ns, digest, parsed.kind, fatal, fm, "", person_row, names, entries, tasks, links, diagnostics
+    )
 
 
 def _body(text: str) -> str:
@@ -241,7 +250,13 @@ class _Batch:
         self.scan_ns = scan_ns
         self.count = 0
         self.tables: dict[str, list[tuple[Any, ...]]] = {
-            "files": [], "fts": [], "people": [], "names": [], "entries": [], "tasks": [], "links": [],
+            "files": [],
+            "fts": [],
+            "people": [],
+            "names": [],
+            "entries": [],
+            "tasks": [],
+            "links": [],
             "diagnostics": [],
         }
 
@@ -271,7 +286,8 @@ class _Batch:
         t = self.tables
         conn.executemany(
             "INSERT INTO files(rowid, path, size, mtime_ns, hash, kind, racy, fatal, fm) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", t["files"]
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            t["files"],
         )
         conn.executemany("INSERT INTO fts(rowid, path, body) VALUES (?, ?, ?)", t["fts"])
         conn.executemany("INSERT INTO people VALUES (?, ?, ?)", t["people"])
@@ -427,9 +443,7 @@ class Index:
             else:
                 known = {}
                 for rel in paths:
-                    r = conn.execute(
-                        "SELECT path, size, mtime_ns, racy FROM files WHERE path = ?", (rel,)
-                    ).fetchone()
+                    r = conn.execute("SELECT path, size, mtime_ns, racy FROM files WHERE path = ?", (rel,)).fetchone()
                     if r:
                         known[r[0]] = r[1:]
                 gone = [p for p in known if p not in disk]
@@ -556,13 +570,12 @@ class Index:
         """Store every person's derived summary (one row each) under ``key``."""
         with self._tx():
             self.conn.execute("DELETE FROM summary")
-            self.conn.executemany(
-                "INSERT INTO summary VALUES (" + ", ".join("?" * 20) + ")", rows
-            )
+            self.conn.executemany("INSERT INTO summary VALUES (" + ", ".join("?" * 20) + ")", rows)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('summary', ?)", (key,))
 
-    def query_summary(self, where: str = "1", params: Iterable[Any] = (), order: str = "name_key, path",
-                      columns: str = "keys, data") -> list[tuple[Any, ...]]:
+    def query_summary(
+        self, where: str = "1", params: Iterable[Any] = (), order: str = "name_key, path", columns: str = "keys, data"
+    ) -> list[tuple[Any, ...]]:
         """Summary rows matching an SQL condition (built by the CLI from fixed column names)."""
         sql = f"SELECT {columns} FROM summary WHERE {where} ORDER BY {order}"
         return self.conn.execute(sql, tuple(params)).fetchall()

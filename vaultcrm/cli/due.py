@@ -70,21 +70,32 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
         "priority DESC, tier_rank, name_key, path",
     )
     not_started = [
-        {"name": d["name"], "path": d["path"], "closeness": d["closeness"], "added": d["added"],
-         "next_due": d["next_due"]}
+        {
+            "name": d["name"],
+            "path": d["path"],
+            "closeness": d["closeness"],
+            "added": d["added"],
+            "next_due": d["next_due"],
+        }
         for d, _ in query_summaries(v, f"{scope} AND status = 'not started'", params)
     ]
     unclassified = [
-        {"name": d["name"], "path": d["path"]}
-        for d, _ in query_summaries(v, f"{scope} AND closeness IS NULL", params)
+        {"name": d["name"], "path": d["path"]} for d, _ in query_summaries(v, f"{scope} AND closeness IS NULL", params)
     ]
     birthdays = []
     for d, _ in query_summaries(v, f"{scope} AND birthday IS NOT NULL", params):
         found = next_birthday(d["birthday"], today)
         if found and found[0] <= horizon:
             when, age = found
-            birthdays.append({"name": d["name"], "path": d["path"], "date": when.isoformat(),
-                              "days_until": (when - today).days, "age": age})
+            birthdays.append(
+                {
+                    "name": d["name"],
+                    "path": d["path"],
+                    "date": when.isoformat(),
+                    "days_until": (when - today).days,
+                    "age": age,
+                }
+            )
 
     tasks = []
     lookup = v.lookup_any

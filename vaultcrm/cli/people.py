@@ -87,14 +87,30 @@ def ensure_summaries(v: Vault) -> None:
     rows = []
     for p in v.people():
         d = person_summary(v, p, touches)
-        rows.append((
-            d["path"], d["name"].casefold(), d["closeness"], (d["circle"] or "").casefold(),
-            (d["stage"] or "").casefold(), (d["tier"] or "").upper(), tier_rank.get(d["tier"], 99),
-            SEP + SEP.join(t.casefold() for t in d["tags"]) + SEP, (d["location"] or "").casefold(),
-            int(d["archived"]), d["status"], d["band"], d["priority"], d["last_touch"], d["health"], d["added"],
-            d["next_due"], d["birthday"], json.dumps([d[k] for k in LIST_KEYS], ensure_ascii=False),
-            json.dumps(d, ensure_ascii=False),
-        ))
+        rows.append(
+            (
+                d["path"],
+                d["name"].casefold(),
+                d["closeness"],
+                (d["circle"] or "").casefold(),
+                (d["stage"] or "").casefold(),
+                (d["tier"] or "").upper(),
+                tier_rank.get(d["tier"], 99),
+                SEP + SEP.join(t.casefold() for t in d["tags"]) + SEP,
+                (d["location"] or "").casefold(),
+                int(d["archived"]),
+                d["status"],
+                d["band"],
+                d["priority"],
+                d["last_touch"],
+                d["health"],
+                d["added"],
+                d["next_due"],
+                d["birthday"],
+                json.dumps([d[k] for k in LIST_KEYS], ensure_ascii=False),
+                json.dumps(d, ensure_ascii=False),
+            )
+        )
     v.index.replace_summary(key, rows)
 
 
@@ -120,9 +136,7 @@ def suggest_touch(v: Vault, p: Person) -> str:
     from collections import Counter
 
     types = v.settings.types
-    recent = [
-        it for it in v.interactions_of(p) if types[it.kind].touch and it.reached and it.date <= v.today
-    ][-6:]
+    recent = [it for it in v.interactions_of(p) if types[it.kind].touch and it.reached and it.date <= v.today][-6:]
     if recent:
         kind, _ = Counter(it.kind for it in recent).most_common(1)[0]
         return kind

@@ -147,7 +147,7 @@ def demo(app: App, directory: Path) -> None:
 
     from .. import vault as vaultio
     from ..core import Vault, today_in
-    from ..demo_data import demo_files
+    from ..demo import demo_files
 
     root = directory.expanduser()
     if root.exists() and any(root.iterdir()):
