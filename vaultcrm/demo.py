@@ -503,7 +503,8 @@ def demo_files(today: dt.date) -> dict[str, str]:
             days = int(str(extra.pop("snooze_until")))
             fm.append(f"snooze_until: {(today + dt.timedelta(days=days)).isoformat()}")
         if "paused" in extra:
-            ((a, b),) = extra.pop("paused")  # type: ignore[misc]
+            span: list[tuple[str, str]] = extra.pop("paused")  # type: ignore[assignment]
+            a, b = span[0]
             fm.append(
                 f"paused: [{{from: {(today + dt.timedelta(days=int(a))).isoformat()}, "
                 f"to: {(today + dt.timedelta(days=int(b))).isoformat()}}}]"
