@@ -248,12 +248,6 @@ class _Timeline:
         return self.paused_upto(hi) - self.paused_upto(lo - 1) if self.starts else 0
 
 
-def effective_days(spans: Iterable[tuple[dt.date, dt.date]], start: dt.date, end: dt.date) -> int:
-    """(end − start) minus the paused days in (start, end]."""
-    tl = _Timeline(spans)
-    return tl.tau(end.toordinal()) - tl.tau(start.toordinal())
-
-
 # -- the report -----------------------------------------------------------------
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from ..errors import UsageError
+from ..summary import query_summaries
 from . import App, cli, json_option, output, pass_app
-from .people import query_summaries
 
 ACTIVE = ("upcoming", "due", "overdue", "lapsed")
 DUE_KEYS = (

@@ -1,0 +1,142 @@
+"""Per-person summaries: the stable JSON of a person, and the index table behind list and due.
+
+A summary is everything `show --json` and `list --json` say about a person. They are
+computed for every person at once and stored in the index's ``summary`` table, keyed by
+the index generation, today, the settings and the version, so that `list` and `due` are
+indexed queries on a warm vault.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cadence import DueInfo, Touch
+    from .core import Vault
+    from .model import Person
+
+
+def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None = None) -> dict[str, Any]:
+    """The stable JSON shape of a person (DESIGN.md "JSON that scripts can rely on")."""
+    info: DueInfo = v.due_info(p, touches)
+    level = v.settings.levels.get(p.closeness) if p.closeness else None
+    health = v.health(p)
+    friend = v.friend_level(p)
+    archived = v.is_archived(p)
+    status = "archived" if archived else ("snoozed" if info.snoozed else info.status)
+    return {
+        "name": p.name,
+        "path": p.path,
+        "aliases": list(p.aliases),
+        "closeness": p.closeness,
+        "closeness_name": level.name if level else None,
+        "circle": p.circle,
+        "stage": p.stage,
+        "tier": p.tier,
+        "cadence": info.cadence,
+        "kin": p.kin,
+        "health": health.value if health else None,
+        "band": health.band if health else None,
+        "friend_level": friend.level,
+        "friend_title": friend.title,
+        "status": status,
+        "last_touch": info.last_touch.isoformat() if info.last_touch else None,
+        "last_type": info.last_type,
+        "next_due": info.next_due.isoformat() if info.next_due else None,
+        "suggested": suggest_touch(v, p),
+        "days_since": info.days,
+        "days_overdue": info.days_overdue,
+        "priority": info.priority,
+        "archived": archived,
+        "snooze_until": p.snooze_until.isoformat() if p.snooze_until else None,
+        "company": p.company,
+        "role": p.role,
+        "location": p.location,
+        "emails": list(p.emails),
+        "phones": list(p.phones),
+        "birthday": p.birthday,
+        "tags": list(p.tags),
+        "added": p.added.isoformat() if p.added else None,
+    }
+
+
+LIST_KEYS = (
+    "name", "path", "closeness", "circle", "stage", "tier", "tags", "location", "archived", "status", "band",
+    "priority", "last_touch", "last_type", "health", "added", "next_due", "days_overdue", "cadence", "birthday",
+    "suggested", "days_since",
+)  # fmt: skip
+
+
+SEP = "\x1f"
+
+
+def ensure_summaries(v: Vault) -> None:
+    """Make the index's summary table current: one row per person, recomputed only when a
+    file, the settings or today changed since it was written (then `list` and `due` are
+    plain indexed queries)."""
+    import json
+
+    from . import __version__
+
+    key = json.dumps([v.index.generation(), v.today.isoformat(), v.settings_digest, __version__, LIST_KEYS])
+    if v.index.summary_key() == key:
+        return
+    touches = v.touches()
+    tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
+    rows = []
+    for p in v.people():
+        d = person_summary(v, p, touches)
+        rows.append(
+            (
+                d["path"],
+                d["name"].casefold(),
+                d["closeness"],
+                (d["circle"] or "").casefold(),
+                (d["stage"] or "").casefold(),
+                (d["tier"] or "").upper(),
+                tier_rank.get(d["tier"], 99),
+                SEP + SEP.join(t.casefold() for t in d["tags"]) + SEP,
+                (d["location"] or "").casefold(),
+                int(d["archived"]),
+                d["status"],
+                d["band"],
+                d["priority"],
+                d["last_touch"],
+                d["health"],
+                d["added"],
+                d["next_due"],
+                d["birthday"],
+                json.dumps([d[k] for k in LIST_KEYS], ensure_ascii=False),
+                json.dumps(d, ensure_ascii=False),
+            )
+        )
+    v.index.replace_summary(key, rows)
+
+
+def query_summaries(
+    v: Vault, where: str = "1", params: list[Any] | None = None, order: str = "name_key, path"
+) -> list[tuple[dict[str, Any], str]]:
+    """(the LIST_KEYS values as a dict, the full summary as JSON text) for matching people."""
+    import json
+
+    ensure_summaries(v)
+    return [
+        (dict(zip(LIST_KEYS, json.loads(keys), strict=True)), raw)
+        for keys, raw in v.index.query_summary(where, params or [], order)
+    ]
+
+
+def all_summaries(v: Vault) -> list[tuple[dict[str, Any], str]]:
+    return query_summaries(v)
+
+
+def suggest_touch(v: Vault, p: Person) -> str:
+    """The touch to suggest: the person's most frequent recent touch kind, else by closeness."""
+    from collections import Counter
+
+    types = v.settings.types
+    recent = [it for it in v.interactions_of(p) if types[it.kind].touch and it.reached and it.date <= v.today][-6:]
+    if recent:
+        kind, _ = Counter(it.kind for it in recent).most_common(1)[0]
+        return kind
+    return {1: "meet", 2: "call", 3: "message"}.get(p.closeness or 0, "message")
