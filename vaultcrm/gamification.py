@@ -660,16 +660,11 @@ class _Contact:
         self.levels = _closeness_steps(person, changes)
         self.archived = _archived_steps(changes)
         self.settings = settings
-        # weigh() with each entry's type word swapped for its index, to map ŵ back to entries
-        tagged = [Interaction(it.entry._replace(type=str(i)), it.kind, it.participants, it.sources) for i, it in items]
-        words = {i: it.entry.type for i, it in items}
+        # weigh() reports each result's input position: map ŵ back to the entries
         self.by_idx: dict[int, scoring.Weighted] = {}
-        weighted: list[scoring.Weighted] = []
-        for x in scoring.weigh(person.path, tagged, settings, today):
-            i = int(x.type)
-            y = x._replace(type=words[i])
-            self.by_idx[i] = y
-            weighted.append(y)
+        weighted = scoring.weigh(person.path, [it for _, it in items], settings, today)
+        for x in weighted:
+            self.by_idx[items[x.position][0]] = x
         self.weighted = weighted
         touch_days = sorted({x.date.toordinal() for x in weighted if x.touch})
         self.touch_ords = touch_days

@@ -59,6 +59,7 @@ class Weighted(NamedTuple):
     rich: bool
     touch: bool
     n: int  # vault participants
+    position: int = -1  # where the interaction was in the list given to weigh()
 
 
 def weigh(person_path: str, items: Iterable[Interaction], settings: Settings, today: dt.date) -> list[Weighted]:
@@ -67,7 +68,7 @@ def weigh(person_path: str, items: Iterable[Interaction], settings: Settings, to
     types = settings.types
     note = types.get("note")
     note_w = note.weight if note else 0.0
-    for it in items:
+    for position, it in enumerate(items):
         e = it.entry
         if e.date > today:
             continue
@@ -91,7 +92,7 @@ def weigh(person_path: str, items: Iterable[Interaction], settings: Settings, to
             w /= 2
             hours /= 2
         rich = touch and (t.rich or "deep" in e.tags)
-        x = Weighted(e.date, it.kind, e.type, w, hours, e.direction if fields else "mutual", rich, touch, n)
+        x = Weighted(e.date, it.kind, e.type, w, hours, e.direction if fields else "mutual", rich, touch, n, position)
         same_day = by_day.get(e.date)
         if same_day is None:
             by_day[e.date] = [x]
