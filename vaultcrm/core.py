@@ -53,6 +53,7 @@ class Vault:
         self._touches: dict[str, list[cadence.Touch]] | None = None
         self._changes: dict[str, list[Entry]] | None = None
         self._one: dict[str, list[events.Interaction]] = {}
+        self._game: Any = None
         self.last_refresh: RefreshStats | None = None
 
     @classmethod
@@ -92,6 +93,7 @@ class Vault:
         self._touches = None
         self._changes = None
         self._one = {}
+        self._game = None
 
     def close(self) -> None:
         if self._index is not None:
@@ -343,6 +345,23 @@ class Vault:
 
     def friend_level(self, person: Person) -> scoring.FriendLevel:
         return scoring.friend_level(person, self.weighted(person))
+
+    # -- the game (SCORING.md §3.5–3.8) ----------------------------------------
+
+    @property
+    def gamification(self) -> bool:
+        """False in quiet mode (`gamification: off`): no XP, levels, streaks or badges anywhere."""
+        return self.settings.gamification
+
+    def game(self) -> Any:
+        """The replay of the whole history up to today (a ``gamification.GameReport``)."""
+        if self._game is None:
+            from . import gamification
+
+            people = self.people()
+            changes = {p.path: self.settings_changes(p) for p in people}
+            self._game = gamification.replay(people, self.interactions(), changes, self.settings, self.today)
+        return self._game
 
     # -- derived results, cached in the index --------------------------------
 

@@ -248,6 +248,38 @@ class _Timeline:
         return self.paused_upto(hi) - self.paused_upto(lo - 1) if self.starts else 0
 
 
+def continuity_of(
+    person: Person, touch_dates: Iterable[dt.date], changes: Iterable[Entry], settings: Settings, today: dt.date
+) -> Continuity | None:
+    """§3.7 C for one person, without a full replay ("in touch with Klaus for 14 months").
+
+    The same rule as the replay: the longest current suffix of touch dates whose gaps are
+    all ≤ 1.5 c (effective days, c of the later touch's date; 90 days without a cadence).
+    """
+    spans = tuple((p.start, p.end) for p in settings.pauses) + tuple(person.paused)
+    tl = _Timeline(spans)
+    ords = sorted({d.toordinal() for d in touch_dates if d <= today})
+    if not ords:
+        return None
+    levels = _closeness_steps(person, changes)
+
+    def cad(o: int) -> int:
+        return _cadence_for(person, levels.at(o), settings) or NO_CADENCE_DAYS
+
+    run_from = ords[0]
+    for k in range(1, len(ords)):
+        if 2 * (tl.tau(ords[k]) - tl.tau(ords[k - 1])) > 3 * cad(ords[k]):
+            run_from = ords[k]
+    t = today.toordinal()
+    c_now = cad(t)
+    if 2 * (tl.tau(t) - tl.tau(ords[-1])) > 3 * c_now:
+        return None
+    span = ords[-1] - run_from
+    return Continuity(
+        person.path, dt.date.fromordinal(run_from), dt.date.fromordinal(ords[-1]), span, span // c_now + 1, c_now
+    )
+
+
 # -- the report -----------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from . import vault as vaultio
 from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
 from .settings import Folders
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
 PARALLEL_MIN = 500  # parse in worker processes from this many files on
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS summary(
     path TEXT PRIMARY KEY, name_key TEXT, closeness INTEGER, circle_key TEXT, stage_key TEXT,
     tier_key TEXT, tier_rank INTEGER, tags_key TEXT, location_key TEXT, archived INTEGER, status TEXT,
     band TEXT, priority REAL, last_touch TEXT, health INTEGER, added TEXT, next_due TEXT, birthday TEXT,
-    keys TEXT, data TEXT);
+    friend_level INTEGER, keys TEXT, data TEXT);
 CREATE INDEX IF NOT EXISTS summary_status ON summary(status);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     path UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
@@ -570,7 +570,7 @@ class Index:
         """Store every person's derived summary (one row each) under ``key``."""
         with self._tx():
             self.conn.execute("DELETE FROM summary")
-            self.conn.executemany("INSERT INTO summary VALUES (" + ", ".join("?" * 20) + ")", rows)
+            self.conn.executemany("INSERT INTO summary VALUES (" + ", ".join("?" * 21) + ")", rows)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('summary', ?)", (key,))
 
     def query_summary(

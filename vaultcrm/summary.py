@@ -21,7 +21,7 @@ def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None =
     info: DueInfo = v.due_info(p, touches)
     level = v.settings.levels.get(p.closeness) if p.closeness else None
     health = v.health(p)
-    friend = v.friend_level(p)
+    friend = v.friend_level(p) if v.gamification else None
     archived = v.is_archived(p)
     status = "archived" if archived else ("snoozed" if info.snoozed else info.status)
     return {
@@ -37,8 +37,8 @@ def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None =
         "kin": p.kin,
         "health": health.value if health else None,
         "band": health.band if health else None,
-        "friend_level": friend.level,
-        "friend_title": friend.title,
+        "friend_level": friend.level if friend else None,
+        "friend_title": friend.title if friend else None,
         "status": status,
         "last_touch": info.last_touch.isoformat() if info.last_touch else None,
         "last_type": info.last_type,
@@ -106,6 +106,7 @@ def ensure_summaries(v: Vault) -> None:
                 d["added"],
                 d["next_due"],
                 d["birthday"],
+                d["friend_level"],
                 json.dumps([d[k] for k in LIST_KEYS], ensure_ascii=False),
                 json.dumps(d, ensure_ascii=False),
             )

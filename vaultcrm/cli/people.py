@@ -183,14 +183,25 @@ def log(
         fields["template"] = template
     if via:
         fields["via"] = via
+    before = v.game() if v.gamification else None
     line = v.log(person, type_, " ".join(text), date=when, time=time_, fields=fields)
+    gain = None
+    if before is not None:
+        from ..gamification import diff
+
+        gain = diff(before, v.game())
     when = when or v.today
     if when > v.today:
         output.warn(f"{line[2:12]} is in the future: it counts from that day on")
     if app.json:
-        output.emit_json({"name": person.name, "path": person.path, "line": line})
-    else:
-        click.echo(f"Logged in {person.path}: {line}")
+        data: dict[str, Any] = {"name": person.name, "path": person.path, "line": line}
+        if gain is not None:
+            data["earned"] = gain.to_json()
+        output.emit_json(data)
+        return
+    click.echo(f"Logged in {person.path}: {line}")
+    if gain is not None and gain.messages():
+        click.echo(output.style(str(gain), fg="green", bold=True))
 
 
 # ---------------------------------------------------------------------------
@@ -252,7 +263,21 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
         for t in tasks
     ]
     health = v.health(p)
-    friend = v.friend_level(p)
+    friend = v.friend_level(p) if v.gamification else None
+    data["continuity"] = None
+    if v.gamification:
+        from ..gamification import continuity_of
+
+        cont = continuity_of(
+            p, [t.date for t in v._touches_of(v.interactions_of(p))], v.settings_changes(p), v.settings, v.today
+        )
+        if cont is not None:
+            data["continuity"] = {
+                "since": cont.since.isoformat(),
+                "days": cont.span_days,
+                "periods": cont.periods,
+                "cadence": cont.cadence,
+            }
     if why:
         data["why"] = {
             "health": health.why
@@ -260,8 +285,10 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
             else (
                 "no touches yet: health starts with the first one" if data["cadence"] else "no cadence: no health score"
             ),
-            "friend_level": friend.why,
         }
+        if friend is not None:
+            data["why"]["friend_level"] = friend.why
+            data["why"]["xp"] = [item.to_json() for item in v.game().why(p.path)][-20:]
     if app.json:
         output.emit_json(data)
         return
@@ -297,7 +324,12 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
         click.echo("archived")
     if health is not None:
         click.echo(f"health {health.value} ({health.band})")
-    if friend.level:
+    if d.get("continuity"):
+        c = d["continuity"]
+        months = c["days"] // 30
+        span = f"{months} months" if months >= 2 else f"{c['days'] // 7} weeks"
+        click.echo(f"in touch for {span} (since {c['since']}, {c['periods']} cadence periods in a row)")
+    if friend is not None and friend.level:
         click.echo(f"level {friend.level} friend · {friend.title}")
     last = f"last touch: {d['last_touch']} ({d['last_type']})" if d["last_touch"] else "last touch: never"
     nxt = f" · next due: {d['next_due']}" if d["next_due"] else ""
@@ -311,7 +343,12 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
         click.echo("")
         click.echo(st("Why", bold=True))
         click.echo(f"  health: {d['why']['health']}")
-        click.echo(f"  friend level: {d['why']['friend_level']}")
+        if "friend_level" in d["why"]:
+            click.echo(f"  friend level: {d['why']['friend_level']}")
+        if d["why"].get("xp"):
+            click.echo("  XP from the latest entries with them:")
+            for item in d["why"]["xp"]:
+                click.echo(f"    {item['date']}  {item['xp']:>6.1f}  {item['why']}")
     if d["history"]:
         click.echo("")
         n = d["interactions"]
@@ -334,7 +371,7 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
 # list
 
 STATUSES = ("fresh", "ok", "upcoming", "due", "overdue", "lapsed", "not started", "no cadence", "snoozed", "archived")
-SORTS = ("name", "closeness", "priority", "last", "health", "tier", "added")
+SORTS = ("name", "closeness", "priority", "last", "health", "tier", "added", "friend-level")
 
 
 @cli.command("list")
@@ -437,6 +474,7 @@ def list_(
         "health": "COALESCE(health, 999), name_key, path",
         "tier": "tier_rank, name_key, path",
         "added": "COALESCE(added, ''), name_key, path",
+        "friend-level": "COALESCE(friend_level, 0) DESC, name_key, path",
     }
     if app.json:
         ensure_summaries(v)

@@ -182,6 +182,18 @@ def demo(app: App, directory: Path) -> None:
     v.close()
 
 
+def _hours_to_next(f: Any) -> float | None:
+    """Bond hours still missing for the next friend level, when the months gate is already met."""
+    from ..scoring import FRIEND_LEVELS
+
+    if f.level >= 10:
+        return None
+    _, _, hours, months = FRIEND_LEVELS[f.level]
+    if f.months < months:
+        return None
+    return max(0.0, hours - f.hours)
+
+
 def _demo_tour(v: Any, root: Path) -> None:
     from collections import Counter
 
@@ -221,11 +233,27 @@ def _demo_tour(v: Any, root: Path) -> None:
             )
         )
     output.table(["name", "closeness", "status", "past due", "last touch", "type", "health"], rows)
-    friends = sorted(((v.friend_level(p), p) for p in people), key=lambda x: (-x[0].level, -x[0].hours))
-    if friends:
-        fl, p = friends[0]
+    if v.gamification:
+        report = v.game()
+        streak = report.touch_streak
+        frozen = [w.label for w in streak.weeks if w.state in ("frozen", "repaired")]
         click.echo("")
-        click.echo(f"Your closest bond: level {fl.level} friend of {p.name} ({fl.title}, {fl.hours:.0f} bond hours)")
+        click.echo(
+            st(f"Level {report.level.level}", bold=True) + f" · {report.xp:,} XP · "
+            f"keep-in-touch streak {streak.current} weeks"
+            + (f" (a freeze saved {frozen[-1]})" if frozen else "")
+            + f" · {len(report.earned())} of {len(report.badges)} badges"
+        )
+        friends = sorted(report.friend_levels.values(), key=lambda f: (-f.level, -f.hours, f.name))
+        if friends:
+            best = friends[0]
+            click.echo(
+                f"You are a level {best.level} friend of {best.name} ({best.title}, {best.hours:.0f} bond hours)"
+            )
+        near = [f for f in friends if f.level < 10 and _hours_to_next(f) is not None and _hours_to_next(f) <= 5]
+        if near:
+            f = near[0]
+            click.echo(f"{f.name} is {_hours_to_next(f):.1f} bond hours from friend level {f.level + 1}")
     click.echo("")
     click.echo("Try next:")
     click.echo(f"  cd {root}")
@@ -233,8 +261,10 @@ def _demo_tour(v: Any, root: Path) -> None:
         first = due[0][0].name
         click.echo(f'  vaultcrm show "{first}" --why')
         click.echo(f'  vaultcrm log "{first}" call "caught up"')
+    click.echo("  vaultcrm due")
+    click.echo("  vaultcrm profile")
+    click.echo("  vaultcrm badges --all")
     click.echo("  vaultcrm list --closeness 1 --sort priority")
-    click.echo("  vaultcrm check")
 
 
 @cli.command()
