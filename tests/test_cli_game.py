@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import Run
+
 from vaultcrm.cli import cli
 
 

@@ -250,10 +250,10 @@ def _demo_tour(v: Any, root: Path) -> None:
             click.echo(
                 f"You are a level {best.level} friend of {best.name} ({best.title}, {best.hours:.0f} bond hours)"
             )
-        near = [f for f in friends if f.level < 10 and _hours_to_next(f) is not None and _hours_to_next(f) <= 5]
-        if near:
-            f = near[0]
-            click.echo(f"{f.name} is {_hours_to_next(f):.1f} bond hours from friend level {f.level + 1}")
+        gaps = [(gap, f) for f in friends if (gap := _hours_to_next(f)) is not None and gap <= 5]
+        if gaps:
+            gap, f = gaps[0]
+            click.echo(f"{f.name} is {gap:.1f} bond hours from friend level {f.level + 1}")
     click.echo("")
     click.echo("Try next:")
     click.echo(f"  cd {root}")
