@@ -87,7 +87,9 @@ def _list(items: list[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def person_text(i: int, name: str, everyone: list[str], log_lines: int, rng: random.Random) -> str:
+def person_text(
+    i: int, name: str, everyone: list[str], log_lines: int, rng: random.Random, span_days: int = 720
+) -> str:
     first = name.split()[0]
     alias = _slug(name).replace(".", " ").title() if name != name.encode("ascii", "ignore").decode() else None
     if alias is None:  # "Albrecht, Anna 2", as address books export it: unique like the name
@@ -135,7 +137,7 @@ def person_text(i: int, name: str, everyone: list[str], log_lines: int, rng: ran
     fm.append(f"added: {(TODAY - dt.timedelta(days=rng.randint(30, 1500))).isoformat()}")
     fm.append("---")
     body = [f"{first} — notes. Likes {rng.choice(TAGS)}.", "", "## Log"]
-    days = sorted(rng.randint(0, 720) for _ in range(log_lines))
+    days = sorted(rng.randint(0, span_days) for _ in range(log_lines))
     for d in days:  # newest first, as people write them
         date = TODAY - dt.timedelta(days=d)
         kind = rng.choice(TYPES)
@@ -159,7 +161,7 @@ def person_text(i: int, name: str, everyone: list[str], log_lines: int, rng: ran
     return "\n".join(fm) + "\n" + "\n".join(body) + "\n"
 
 
-def generate(root: Path, people: int, log_lines: int = 10, seed: int = 1) -> list[str]:
+def generate(root: Path, people: int, log_lines: int = 10, seed: int = 1, span_days: int = 720) -> list[str]:
     """Write a vault of ``people`` person files into ``root``; return the names."""
     root = Path(root)
     (root / "people").mkdir(parents=True, exist_ok=True)
@@ -168,7 +170,7 @@ def generate(root: Path, people: int, log_lines: int = 10, seed: int = 1) -> lis
     rng = random.Random(seed * 7919 + people)
     everyone = names(people, seed)
     for i, name in enumerate(everyone):
-        text = person_text(i, name, everyone, log_lines, rng)
+        text = person_text(i, name, everyone, log_lines, rng, span_days)
         with open(root / "people" / f"{name}.md", "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
     (root / "orgs").mkdir(exist_ok=True)
