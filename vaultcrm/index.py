@@ -29,7 +29,7 @@ from . import vault as vaultio
 from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
 from .settings import Folders
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
 PARALLEL_MIN = 500  # parse in worker processes from this many files on
@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS entries(
     fields TEXT, links TEXT, with_ TEXT, tags TEXT, owner TEXT, reserved INTEGER,
     old TEXT, new TEXT, norm TEXT);
 CREATE INDEX IF NOT EXISTS entries_path ON entries(path);
-CREATE TABLE IF NOT EXISTS tasks(path TEXT, line INTEGER, data TEXT);
+CREATE TABLE IF NOT EXISTS tasks(path TEXT, line INTEGER, open INTEGER, due TEXT, data TEXT);
+CREATE INDEX IF NOT EXISTS tasks_due ON tasks(due);
 CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
 CREATE TABLE IF NOT EXISTS links(path TEXT, target TEXT, line INTEGER, key TEXT);
 CREATE INDEX IF NOT EXISTS links_path ON links(path);
@@ -59,7 +60,7 @@ CREATE TABLE IF NOT EXISTS summary(
     path TEXT PRIMARY KEY, name_key TEXT, closeness INTEGER, circle_key TEXT, stage_key TEXT,
     tier_key TEXT, tier_rank INTEGER, tags_key TEXT, location_key TEXT, archived INTEGER, status TEXT,
     band TEXT, priority REAL, last_touch TEXT, health INTEGER, added TEXT, next_due TEXT, birthday TEXT,
-    friend_level INTEGER, keys TEXT, data TEXT);
+    friend_level INTEGER, name TEXT, keys TEXT, data TEXT);
 CREATE INDEX IF NOT EXISTS summary_status ON summary(status);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     path UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
@@ -72,6 +73,7 @@ _INDEXES = (
     "names_name",
     "entries_path",
     "tasks_path",
+    "tasks_due",
     "links_path",
     "links_key",
     "diagnostics_path",
@@ -112,7 +114,7 @@ class FileRows(NamedTuple):
     person: tuple[str, str, str] | None = None
     names: list[tuple[str, str]] = []  # noqa: RUF012 - never mutated
     entries: list[tuple[Any, ...]] = []  # noqa: RUF012
-    tasks: list[tuple[str, int, str]] = []  # noqa: RUF012
+    tasks: list[tuple[str, int, int, str | None, str]] = []  # noqa: RUF012
     links: list[tuple[str, str, int, str]] = []  # noqa: RUF012
     diagnostics: list[tuple[str, int | None, str, str, str]] = []  # noqa: RUF012
 
@@ -166,7 +168,7 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
                 e.norm,
             )
         )
-    tasks: list[tuple[str, int, str]] = []
+    tasks: list[tuple[str, int, int, str | None, str]] = []
     for t in parsed.tasks:
         row = {
             "path": t.path,
@@ -180,7 +182,8 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
             "owner": t.owner,
             "type": t.type,
         }
-        tasks.append((p, t.line, dumps(row, ensure_ascii=False)))
+        due = t.due.isoformat() if t.due else None
+        tasks.append((p, t.line, int(t.is_open), due, dumps(row, ensure_ascii=False)))
     links = [(p, target, line, target.lower()) for target, line in parsed.mentions]
     if parsed.person is not None:
         for k in parsed.person.knows:
@@ -293,7 +296,7 @@ class _Batch:
         conn.executemany("INSERT INTO people VALUES (?, ?, ?)", t["people"])
         conn.executemany("INSERT INTO names VALUES (?, ?)", t["names"])
         conn.executemany("INSERT INTO entries VALUES (" + ", ".join("?" * 16) + ")", t["entries"])
-        conn.executemany("INSERT INTO tasks VALUES (?, ?, ?)", t["tasks"])
+        conn.executemany("INSERT INTO tasks VALUES (?, ?, ?, ?, ?)", t["tasks"])
         conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", t["links"])
         conn.executemany("INSERT INTO diagnostics VALUES (?, ?, ?, ?, ?)", t["diagnostics"])
         for rows in t.values():
@@ -570,7 +573,7 @@ class Index:
         """Store every person's derived summary (one row each) under ``key``."""
         with self._tx():
             self.conn.execute("DELETE FROM summary")
-            self.conn.executemany("INSERT INTO summary VALUES (" + ", ".join("?" * 21) + ")", rows)
+            self.conn.executemany("INSERT INTO summary VALUES (" + ", ".join("?" * 22) + ")", rows)
             self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('summary', ?)", (key,))
 
     def query_summary(
@@ -591,6 +594,16 @@ class Index:
         """Paths of files whose text matches ``query`` (FTS5 syntax), best first."""
         rows = self.conn.execute("SELECT path FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?", (query, limit))
         return [r[0] for r in rows]
+
+    def names_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """Display names of the people at ``paths``."""
+        wanted = sorted(set(paths))
+        out: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            out.update(self.conn.execute(f"SELECT path, name FROM people WHERE path IN ({marks})", chunk).fetchall())
+        return out
 
     def count_people(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM people").fetchone()[0])
@@ -653,9 +666,17 @@ class Index:
             for r in rows
         ]
 
-    def tasks(self) -> list[Task]:
+    def tasks(self, open_due_until: dt.date | None = None) -> list[Task]:
+        """All tasks; with ``open_due_until``, only open tasks due on or before that date."""
+        if open_due_until is None:
+            rows = self.conn.execute("SELECT data FROM tasks ORDER BY path, line")
+        else:
+            rows = self.conn.execute(
+                "SELECT data FROM tasks WHERE open = 1 AND due IS NOT NULL AND due <= ? ORDER BY path, line",
+                (open_due_until.isoformat(),),
+            )
         out = []
-        for (data,) in self.conn.execute("SELECT data FROM tasks ORDER BY path, line"):
+        for (data,) in rows:
             d = json.loads(data)
             for key in ("due", "done", "scheduled"):
                 if d[key]:

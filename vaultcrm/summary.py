@@ -107,6 +107,7 @@ def ensure_summaries(v: Vault) -> None:
                 d["next_due"],
                 d["birthday"],
                 d["friend_level"],
+                d["name"],
                 json.dumps([d[k] for k in LIST_KEYS], ensure_ascii=False),
                 json.dumps(d, ensure_ascii=False),
             )

@@ -44,7 +44,9 @@ KIND_VERBS = {
 }
 
 
-def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple[str, ...]) -> dict[str, Any]:
+def due_report(
+    app: App, within: int, circles: tuple[str, ...], closeness: tuple[str, ...], limit: int | None = None
+) -> dict[str, Any]:
     """The data behind `vaultcrm due` (also used by the weekly review)."""
     from ..cadence import next_birthday
 
@@ -62,60 +64,57 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
         params.extend(levels)
     scope = " AND ".join(base)
     active = ", ".join(f"'{s}'" for s in ACTIVE)
-    people = query_summaries(
-        v,
+    due_where = (
         f"{scope} AND closeness IS NOT NULL AND status NOT IN ('snoozed', 'not started', 'no cadence') "
-        f"AND (status IN ({active}) OR next_due <= ?)",
-        [*params, horizon.isoformat()],
-        "priority DESC, tier_rank, name_key, path",
+        f"AND (status IN ({active}) OR next_due <= ?)"
     )
+    order = "priority DESC, tier_rank, name_key, path"
+    people = query_summaries(
+        v, due_where, [*params, horizon.isoformat()], order + (f" LIMIT {int(limit)}" if limit else "")
+    )
+    total = len(people)
+    if limit:
+        total = v.index.query_summary(due_where, [*params, horizon.isoformat()], "1", columns="count(*)")[0][0]
+
+    def summary_rows(where: str, columns: str) -> list[tuple[Any, ...]]:
+        return v.index.query_summary(f"{scope} AND {where}", params, "name_key, path", columns=columns)
+
     not_started = [
-        {
-            "name": d["name"],
-            "path": d["path"],
-            "closeness": d["closeness"],
-            "added": d["added"],
-            "next_due": d["next_due"],
-        }
-        for d, _ in query_summaries(v, f"{scope} AND status = 'not started'", params)
+        {"name": name, "path": path, "closeness": closeness, "added": added, "next_due": next_due}
+        for name, path, closeness, added, next_due in summary_rows(
+            "status = 'not started'", "name, path, closeness, added, next_due"
+        )
     ]
-    unclassified = [
-        {"name": d["name"], "path": d["path"]} for d, _ in query_summaries(v, f"{scope} AND closeness IS NULL", params)
-    ]
+    unclassified = [{"name": name, "path": path} for name, path in summary_rows("closeness IS NULL", "name, path")]
     birthdays = []
-    for d, _ in query_summaries(v, f"{scope} AND birthday IS NOT NULL", params):
-        found = next_birthday(d["birthday"], today)
-        if found and found[0] <= horizon:
-            when, age = found
+    for name, path, birthday in summary_rows("birthday IS NOT NULL", "name, path, birthday"):
+        found_birthday = next_birthday(birthday, today)
+        if found_birthday and found_birthday[0] <= horizon:
+            when, age = found_birthday
             birthdays.append(
-                {
-                    "name": d["name"],
-                    "path": d["path"],
-                    "date": when.isoformat(),
-                    "days_until": (when - today).days,
-                    "age": age,
-                }
+                {"name": name, "path": path, "date": when.isoformat(), "days_until": (when - today).days, "age": age}
             )
 
-    tasks = []
-    lookup = v.lookup_any
-    for t in v.tasks():
-        if not t.is_open or t.due is None or t.due > horizon:
-            continue
-        who = t.owner or lookup(t.links)
-        if who is None:
-            continue
-        person = v.index.person(who)
-        tasks.append(
-            {
-                "text": t.description,
-                "due": t.due.isoformat(),
-                "overdue": t.due < today,
-                "person": person.name if person else None,
-                "path": t.path,
-                "line": t.line,
-            }
-        )
+    found = []
+    for t in v.index.tasks(open_due_until=horizon):
+        if t.path.startswith(v.settings.folders.reviews + "/"):
+            continue  # a review's checkboxes are suggestions, not tasks
+        who = t.owner or v.lookup_any(t.links)
+        if who is not None:
+            found.append((t, who))
+    names = v.index.names_of(who for _, who in found)
+    tasks = [
+        {
+            "text": t.description,
+            "due": t.due.isoformat(),
+            "overdue": t.due < today,
+            "person": names.get(who),
+            "path": t.path,
+            "line": t.line,
+        }
+        for t, who in found
+        if t.due is not None
+    ]
     tasks.sort(key=lambda t: (t["due"], t["path"], t["line"]))
     birthdays.sort(key=lambda b: (b["date"], b["name"].lower()))
     rows = [{k: d[k] for k in DUE_KEYS} for d, _ in people]
@@ -123,6 +122,7 @@ def due_report(app: App, within: int, circles: tuple[str, ...], closeness: tuple
         "today": today.isoformat(),
         "within": within,
         "people": rows,
+        "people_total": total,
         "not_started": not_started,
         "tasks": tasks,
         "birthdays": birthdays,
@@ -177,9 +177,7 @@ def due(app: App, within: str | None, circle: tuple[str, ...], closeness: tuple[
             days = parse_duration(within) or 0
         except ValueError as exc:
             raise UsageError(f"--within: {exc}") from None
-    report = due_report(app, days, circle, closeness)
-    if limit:
-        report["people"] = report["people"][:limit]
+    report = due_report(app, days, circle, closeness, limit=limit or (None if app.json else TERMINAL_LIMIT))
     if app.json:
         output.emit_json(report)
         return
@@ -191,7 +189,7 @@ TERMINAL_LIMIT = 25
 
 def _print(r: dict[str, Any], limit: int) -> None:
     st = output.style
-    hidden = max(0, len(r["people"]) - limit)
+    hidden = max(0, r["people_total"] - limit)
     people = r["people"][:limit]
     click.echo(st(f"Reach out · {r['today']} · next {r['within']} days", bold=True))
     if people:
