@@ -360,7 +360,9 @@ class Vault:
 
             people = self.people()
             changes = {p.path: self.settings_changes(p) for p in people}
-            self._game = gamification.replay(people, self.interactions(), changes, self.settings, self.today)
+            self._game = gamification.replay(
+                people, self.interactions(), changes, self.settings, self.today, deduplicated=True
+            )
         return self._game
 
     # -- derived results, cached in the index --------------------------------

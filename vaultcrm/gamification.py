@@ -703,6 +703,10 @@ class _Contact:
         self.touch_taus = [tl.tau(o) for o in touch_days]
         self.first = touch_days[0] if touch_days else None
         self.ptr = -1  # index of the last touch day ≤ the week end being evaluated
+        # most people never change closeness and are never archived: skip the date lookups then
+        self.constant = len(self.levels.vals) == 1 and len(self.archived.vals) == 1 and not self.archived.vals[0]
+        self.const_level: int | None = self.levels.vals[0] if self.constant else None
+        self.const_cadence = _cadence_for(person, self.const_level, settings) if self.constant else None
         self.health: _Health | None = None
         self.last_low: int | None = None  # last week index with health < 20 (Phoenix)
 
@@ -958,8 +962,12 @@ def replay(
     changes: Changes | None,
     settings: Settings,
     today: dt.date,
+    *,
+    deduplicated: bool = False,
 ) -> GameReport:
     """Score the whole game as of ``today``: XP, levels, streaks, consistency, badges.
+
+    ``deduplicated``: the interactions come from :func:`events.resolve` (already one per event).
 
     ``interactions`` are the vault's (``Vault.interactions()``); they are de-duplicated
     and put in canonical order again here, so their order and repeats never matter.
@@ -970,7 +978,8 @@ def replay(
     types = settings.types
     goal = max(1, settings.weekly_goal)
     by_path: dict[str, Person] = {p.path: p for p in people}
-    items = events.dedupe([it for it in interactions if it.date <= today and it.kind in types and it.participants])
+    kept = [it for it in interactions if it.date <= today and it.kind in types and it.participants]
+    items = kept if deduplicated else events.dedupe(kept)
     change_map = _group_changes(changes)
 
     mine: dict[str, list[tuple[int, Interaction]]] = {}
@@ -1122,17 +1131,23 @@ def replay(
             on_time.week(week, t_ord, 0, 0.0, 0.0)
             continue
         while nxt < len(ordered) and (ordered[nxt].first or 10**9) <= we:
-            started.append(ordered[nxt])
+            if not (ordered[nxt].constant and ordered[nxt].const_cadence is None):
+                started.append(ordered[nxt])  # a contact that never has a cadence never counts here
             nxt += 1
         need_health = phoenix_on is None or support_on is None or sympathy_on is None
         total = on = 0.0
         active = overdue = l1 = l1_late = h80 = h60 = 0
         tau_cache: dict[int, int] = {}
         for c_ in started:
-            lvl = c_.level_at(we)
-            cad = _cadence_for(c_.person, lvl, settings)
-            if cad is None or c_.archived.at(we):
-                continue
+            if c_.constant:
+                lvl, cad = c_.const_level, c_.const_cadence
+                if cad is None:
+                    continue
+            else:
+                lvl = c_.level_at(we)
+                cad = _cadence_for(c_.person, lvl, settings)
+                if cad is None or c_.archived.at(we):
+                    continue
             ptr = c_.advance(we)
             tl = c_.tl
             tau_e = tau_cache.get(id(tl))

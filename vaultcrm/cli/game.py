@@ -27,6 +27,16 @@ def progress_bar(fraction: float, width: int = 24) -> str:
     return "█" * full + "░" * (width - full)
 
 
+def cached_game(v: Vault) -> dict[str, Any]:
+    """`profile` and `badges --all` data, cached in the index until a file, the settings or today change."""
+
+    def compute() -> dict[str, Any]:
+        return {"profile": profile_data(v), "badges": [b.to_json() for b in v.game().badges]}
+
+    data: dict[str, Any] = v.cached("game/1", compute)
+    return data
+
+
 def profile_data(v: Vault) -> dict[str, Any]:
     """The stable JSON of `profile` (keys in DESIGN.md: xp, level, streak, freezes, consistency …)."""
     report = v.game()
@@ -74,29 +84,29 @@ def profile(app: App, why: bool) -> None:
         else:
             click.echo(QUIET)
         return
-    data = profile_data(v)
-    report = v.game()
+    data = cached_game(v)["profile"]
     if why:
         import datetime as dt
 
         since = v.today - dt.timedelta(days=30)
-        data["why"] = [item.to_json() for item in report.why(since=since)]
+        data["why"] = [item.to_json() for item in v.game().why(since=since)]
     if app.json:
         output.emit_json(data)
         return
     st = output.style
-    lv = report.level
-    click.echo(st(f"Level {lv.level}", bold=True) + f" · {report.xp} XP")
-    click.echo(f"  {progress_bar(lv.progress)} {lv.into}/{lv.next - lv.floor} XP to level {lv.level + 1}")
-    ts = report.touch_streak
-    weeks = "week" if ts.current == 1 else "weeks"
+    level, xp = data["level"], data["xp"]
+    span = data["next_level_xp"] - data["level_xp"]
+    click.echo(st(f"Level {level}", bold=True) + f" · {xp} XP")
+    click.echo(f"  {progress_bar(data['level_progress'])} {xp - data['level_xp']}/{span} XP to level {level + 1}")
+    ts = data["touch_streak"]
+    weeks = "week" if ts["current"] == 1 else "weeks"
+    freezes = f"{ts['freezes']} freeze{'s' if ts['freezes'] != 1 else ''} in the bank"
     click.echo(
-        st("Keep-in-touch streak", bold=True) + f" · {ts.current} {weeks} (longest {ts.longest}) · "
-        f"{ts.freezes} freeze{'s' if ts.freezes != 1 else ''} in the bank"
+        st("Keep-in-touch streak", bold=True) + f" · {ts['current']} {weeks} (longest {ts['longest']}) · {freezes}"
     )
-    click.echo(f"  {STATE_WORDS.get(ts.state, ts.state)}")
-    ot = report.on_time_streak
-    click.echo(st("On-time streak", bold=True) + f" · {ot.current} weeks (longest {ot.longest})")
+    click.echo(f"  {STATE_WORDS.get(ts['state'], ts['state'])}")
+    ot = data["on_time"]
+    click.echo(st("On-time streak", bold=True) + f" · {ot['current']} weeks (longest {ot['longest']})")
     click.echo(st("Consistency", bold=True) + f" · {data['consistency']}%")
     click.echo("")
     click.echo(st("Friend levels", bold=True))
@@ -106,12 +116,12 @@ def profile(app: App, why: bool) -> None:
             f"  level {f['friend_level']:>2} {f['friend_title']:<14} {f['name']}{stars} "
             f"({f['bond_hours']:g} h over {f['months']} months)"
         )
-    recent = report.recent(6)
+    recent = data["recent"][:6]
     if recent:
         click.echo("")
         click.echo(st("Recent unlocks", bold=True))
         for u in recent:
-            click.echo(f"  {u.date.isoformat()}  {u.text}")
+            click.echo(f"  {u['date']}  {u['text']}")
     if why:
         click.echo("")
         click.echo(st("Where the last 30 days' XP came from", bold=True))
@@ -142,10 +152,10 @@ def badges(app: App, show_all: bool) -> None:
         else:
             click.echo(QUIET)
         return
-    report = v.game()
-    chosen = list(report.badges) if show_all else report.earned()
+    every = cached_game(v)["badges"]
+    chosen = every if show_all else [b for b in every if b["tier"]]
     if app.json:
-        output.emit_json([b.to_json() for b in chosen])
+        output.emit_json(chosen)
         return
     if not chosen:
         click.echo("No badges yet. Log a touch to earn the first one: vaultcrm log NAME coffee")
@@ -153,10 +163,10 @@ def badges(app: App, show_all: bool) -> None:
     tier_marks = {"bronze": "🥉", "silver": "🥈", "gold": "🥇"} if output.use_color() else {}
     rows = []
     for b in chosen:
-        mark = tier_marks.get(b.tier or "", "")
-        earned = f"{b.tier} {b.earned_on.isoformat()}" if b.tier and b.earned_on else "-"
-        nxt = f"{b.next_tier}: {b.progress}/{b.target}" if b.next_tier else "all tiers earned"
-        rows.append((f"{mark} {b.name}".strip(), earned, nxt, b.description))
+        mark = tier_marks.get(b["tier"] or "", "")
+        earned = f"{b['tier']} {b['earned_on']}" if b["tier"] and b["earned_on"] else "-"
+        nxt = f"{b['next_tier']}: {b['progress']}/{b['target']}" if b["next_tier"] else "all tiers earned"
+        rows.append((f"{mark} {b['name']}".strip(), earned, nxt, b["description"]))
     output.table(["badge", "earned", "next", "how"], rows)
     if not show_all:
-        click.echo(f"{len(chosen)} of {len(report.badges)} badges · vaultcrm badges --all for the rest")
+        click.echo(f"{len(chosen)} of {len(every)} badges · vaultcrm badges --all for the rest")
