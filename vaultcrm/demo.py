@@ -309,6 +309,16 @@ PEOPLE = [
         "Festival programmer; we lost touch after her move.",
     ),
     Spec("Felix Bauer", "customers", 3, "C", "suspect", "ok", {}, "Met at a workshop."),
+    Spec(
+        "Oskar Lund",
+        "customers",
+        3,
+        "B",
+        "connection",
+        "dormant",
+        {"location": "Stockholm", "cadence": "none"},
+        "Ran the Nordic design conference; we worked on two projects together.",
+    ),
     Spec("Marta Jensen", "pals", 3, "D", "connection", "lapsed", {}, "Used to be neighbours."),
     # closeness 4: not met yet
     Spec(

@@ -183,4 +183,4 @@ def main() -> None:
     cli(prog_name="vaultcrm")
 
 
-from . import due, game, insights, people, search, setup  # noqa: E402,F401  (commands register themselves)
+from . import due, game, insights, people, review, search, setup  # noqa: E402,F401  (commands register themselves)

@@ -252,7 +252,14 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
         for it in history[: max(limit, 0)]
     ]
     data["interactions"] = sum(1 for it in history if it.date <= v.today)
-    tasks = [t for t in v.tasks() if t.is_open and (t.owner == p.path or any(v.lookup(n) == p.path for n in t.links))]
+    reviews = v.settings.folders.reviews + "/"
+    tasks = [
+        t
+        for t in v.tasks()
+        if t.is_open
+        and not t.path.startswith(reviews)  # a review's checkboxes are suggestions, not tasks
+        and (t.owner == p.path or any(v.lookup(n) == p.path for n in t.links))
+    ]
     data["tasks"] = [
         {
             "text": t.description,

@@ -178,8 +178,43 @@ def demo(app: App, directory: Path) -> None:
         v.refresh(progress=progress)
     finally:
         progress.close()
+    _demo_reviews(v)
     _demo_tour(v, root)
     v.close()
+
+
+def _demo_reviews(v: Any) -> None:
+    """Two past weeks' reviews with a few boxes ticked, and this week's, as a user would have them."""
+    import datetime as dt
+
+    from .. import review as review_mod
+    from .. import vault as vaultio
+    from ..core import Vault
+
+    for weeks_ago in (2, 1):
+        day = v.today - dt.timedelta(days=7 * weeks_ago)
+        past = Vault(v.root, day, v.settings)
+        past.refresh()
+        year, wk = review_mod.week_of(day)
+        rel, _ = review_mod.write_review(past, review_mod.week_label(year, wk))
+        ticked = 0
+
+        def tick(text: str, day: dt.date = day) -> str:
+            """Tick the three least urgent suggestions (as a user would: the easy ones first)."""
+            nonlocal ticked
+            lines = text.split("\n")
+            boxes = [i for i, line in enumerate(lines) if line.startswith("- [ ] ") and "[[" in line]
+            for n, i in enumerate(boxes[-3:]):
+                when = day + dt.timedelta(days=n)
+                lines[i] = lines[i].replace("- [ ] ", "- [x] ", 1) + (f" ✅ {when.isoformat()}" if n != 1 else "")
+                ticked += 1
+            return "\n".join(lines).replace("## My notes\n", "## My notes\nCalled more people than I planned. 🙂\n")
+
+        vaultio.edit(v.root, rel, tick)
+        past.close()
+
+    v.refresh()
+    review_mod.write_review(v)
 
 
 def _hours_to_next(f: Any) -> float | None:
@@ -254,6 +289,11 @@ def _demo_tour(v: Any, root: Path) -> None:
         if gaps:
             gap, f = gaps[0]
             click.echo(f"{f.name} is {gap:.1f} bond hours from friend level {f.level + 1}")
+    click.echo("")
+    from .. import review as review_mod
+
+    year, wk = review_mod.week_of(v.today)
+    click.echo(f"This week's review: {root / review_mod.review_path(v, year, wk)} (open it in Obsidian)")
     click.echo("")
     click.echo("Try next:")
     click.echo(f"  cd {root}")
