@@ -251,6 +251,12 @@ class Vault:
             self._interactions = events.resolve(self.index.entries(), self.settings, self.lookup)
         return self._interactions
 
+    def interactions_between(self, start: dt.date, end: dt.date) -> list[events.Interaction]:
+        """Interactions dated ``start``..``end`` (read from the index by date, not the whole vault)."""
+        if self._interactions is not None:
+            return [it for it in self._interactions if start <= it.date <= end]
+        return events.resolve(self.index.entries(between=(start, end)), self.settings, self.lookup)
+
     def interactions_of(self, person: Person) -> list[events.Interaction]:
         if self._interactions is None and self._by_person is None:
             return self._interactions_of_one(person)

@@ -29,7 +29,7 @@ from . import vault as vaultio
 from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
 from .settings import Folders
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
 PARALLEL_MIN = 500  # parse in worker processes from this many files on
@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS entries(
     fields TEXT, links TEXT, with_ TEXT, tags TEXT, owner TEXT, reserved INTEGER,
     old TEXT, new TEXT, norm TEXT);
 CREATE INDEX IF NOT EXISTS entries_path ON entries(path);
+CREATE INDEX IF NOT EXISTS entries_date ON entries(date);
 CREATE TABLE IF NOT EXISTS tasks(path TEXT, line INTEGER, open INTEGER, due TEXT, data TEXT);
 CREATE INDEX IF NOT EXISTS tasks_due ON tasks(due);
 CREATE INDEX IF NOT EXISTS tasks_path ON tasks(path);
@@ -72,6 +73,7 @@ _INDEXES = (
     "names_path",
     "names_name",
     "entries_path",
+    "entries_date",
     "tasks_path",
     "tasks_due",
     "links_path",
@@ -629,9 +631,20 @@ class Index:
     def reserved_entries(self) -> list[Entry]:
         return self.entries(reserved=True)
 
-    def entries(self, paths: Iterable[str] | None = None, reserved: bool = False) -> list[Entry]:
+    def entries(
+        self,
+        paths: Iterable[str] | None = None,
+        reserved: bool = False,
+        between: tuple[dt.date, dt.date] | None = None,
+    ) -> list[Entry]:
+        """Entries: all, of some files, only the reserved setting lines, or dated within ``between``."""
         cols = "path, line, source, date, time, type, text, fields, links, with_, tags, owner, reserved, old, new, norm"
-        if reserved:
+        if between is not None:
+            rows = self.conn.execute(
+                f"SELECT {cols} FROM entries WHERE date >= ? AND date <= ? ORDER BY date, path, line",
+                (between[0].isoformat(), between[1].isoformat()),
+            ).fetchall()
+        elif reserved:
             rows = self.conn.execute(
                 f"SELECT {cols} FROM entries WHERE reserved = 1 ORDER BY date, path, line"
             ).fetchall()

@@ -83,8 +83,6 @@ def short_date(day: dt.date) -> str:
 def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
     """Everything the review template needs, computed from the vault as of ``v.today``."""
     from .cadence import next_birthday
-    from .scoring import health as health_of
-    from .scoring import weigh
     from .summary import ensure_summaries
 
     today = v.today
@@ -156,7 +154,9 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
     # Wins: last week's touches, level-ups, badges, moves up
     types = settings.types
     last_week = [
-        it for it in v.interactions() if last_monday <= it.date < monday and types[it.kind].touch and it.reached
+        it
+        for it in v.interactions_between(last_monday, monday - dt.timedelta(days=1))
+        if types[it.kind].touch and it.reached
     ]
     touched = Counter(p for it in last_week for p in it.participants if p in people)
     touched_names = sorted(people[p].name for p in touched)
@@ -164,26 +164,29 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
     level_ups: list[str] = []
     badges: list[str] = []
     if v.gamification:
-        report = v.game()
-        week_xp = sum(day.total for day in report.days if monday <= day.date <= sunday)
+        from .summary import game_summary
+
+        g = game_summary(v)
+        profile = g["profile"]
+        week_xp = sum(xp for day, xp in g["days"].items() if monday.isoformat() <= day <= sunday.isoformat())
         game = {
             "on": True,
             "xp_week": week_xp,
-            "xp": report.xp,
-            "level": report.level.level,
-            "progress": round(report.level.progress * 100),
-            "next": report.level.level + 1,
-            "streak": report.touch_streak.current,
-            "freezes": report.touch_streak.freezes,
-            "streak_state": report.touch_streak.state,
-            "consistency": round(report.consistency * 100),
+            "xp": profile["xp"],
+            "level": profile["level"],
+            "progress": round(profile["level_progress"] * 100),
+            "next": profile["level"] + 1,
+            "streak": profile["streak"],
+            "freezes": profile["freezes"],
+            "streak_state": profile["streak_state"],
+            "consistency": profile["consistency"],
         }
-        for u in report.unlocks:
-            if last_monday <= u.date < monday:
-                if u.kind == "friend_level":
-                    level_ups.append(f"you became a level {u.value} friend of {u.name}")
-                elif u.kind == "badge":
-                    badges.append(f"{u.name} ({u.value})")
+        for u in g["unlocks"]:
+            if last_monday.isoformat() <= u["date"] < monday.isoformat():
+                if u["kind"] == "friend_level":
+                    level_ups.append(f"you became a level {u['value']} friend of {u['name']}")
+                elif u["kind"] == "badge":
+                    badges.append(f"{u['name']} ({u['value']})")
     moves = []
     for p in people.values():
         for e in v.settings_changes(p):
@@ -206,18 +209,10 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
 
     # Cooling: health band dropped over the last 7 days
     cooling = []
-    week_ago = today - dt.timedelta(days=7)
     for d in summaries:
-        if d["band"] is None:
-            continue
-        person = people.get(d["path"])
-        if person is None:
-            continue
-        before = health_of(
-            person, weigh(person.path, v.interactions_of(person), settings, week_ago), settings, week_ago
-        )
-        if before is not None and BAND_RANK[d["band"]] < BAND_RANK[before.band]:
-            cooling.append({"name": d["name"], "from": before.band, "to": d["band"], "health": d["health"]})
+        then = d.get("band_week_ago")
+        if d["band"] is not None and then is not None and BAND_RANK[d["band"]] < BAND_RANK[then]:
+            cooling.append({"name": d["name"], "from": then, "to": d["band"], "health": d["health"]})
     cooling.sort(key=lambda c: (c["health"], c["name"]))
 
     # Reconnect: dormant weak ties worth a hello (A and B tiers)
@@ -304,9 +299,7 @@ def heatmap_svg(v: Vault, monday: dt.date, weeks: int = 26) -> str:
     end = monday + dt.timedelta(days=6)
     types = v.settings.types
     counts: Counter[dt.date] = Counter(
-        it.date
-        for it in v.interactions()
-        if start <= it.date <= end and it.date <= v.today and types[it.kind].touch and it.reached
+        it.date for it in v.interactions_between(start, min(end, v.today)) if types[it.kind].touch and it.reached
     )
     top = max(counts.values(), default=0)
     colours = ("#ebedf0", "#9be9a8", "#40c463", "#30a14e", "#216e39")

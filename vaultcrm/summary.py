@@ -8,7 +8,10 @@ indexed queries on a warm vault.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
+
+from . import scoring
 
 if TYPE_CHECKING:
     from .cadence import DueInfo, Touch
@@ -22,6 +25,12 @@ def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None =
     level = v.settings.levels.get(p.closeness) if p.closeness else None
     health = v.health(p)
     friend = v.friend_level(p) if v.gamification else None
+    week_ago = v.today - dt.timedelta(days=7)
+    before = (
+        scoring.health(p, scoring.weigh(p.path, v.interactions_of(p), v.settings, week_ago), v.settings, week_ago)
+        if health is not None
+        else None
+    )
     archived = v.is_archived(p)
     status = "archived" if archived else ("snoozed" if info.snoozed else info.status)
     return {
@@ -37,6 +46,7 @@ def person_summary(v: Vault, p: Person, touches: dict[str, list[Touch]] | None =
         "kin": p.kin,
         "health": health.value if health else None,
         "band": health.band if health else None,
+        "band_week_ago": before.band if before else None,
         "friend_level": friend.level if friend else None,
         "friend_title": friend.title if friend else None,
         "status": status,
@@ -142,3 +152,55 @@ def suggest_touch(v: Vault, p: Person) -> str:
         kind, _ = Counter(it.kind for it in recent).most_common(1)[0]
         return kind
     return {1: "meet", 2: "call", 3: "message"}.get(p.closeness or 0, "message")
+
+
+def game_summary(v: Vault) -> dict[str, Any]:
+    """The game as JSON (profile, all badges, recent XP by day and unlocks), cached in the index
+    until a file, the settings or today change; `profile`, `badges` and `review` read it."""
+
+    def compute() -> dict[str, Any]:
+        from collections import Counter
+
+        report = v.game()
+        data: dict[str, Any] = report.to_json()
+        levels = Counter(f.level for f in report.friend_levels.values() if f.hours > 0 or f.level > 1)
+        data["friend_levels"] = {str(level): levels.get(level, 0) for level in range(1, 11)}
+        data["on_time"] = report.on_time_streak.to_json()
+        data["touch_streak"] = report.touch_streak.to_json()
+        best = sorted(report.friend_levels.values(), key=lambda f: (-f.level, -f.hours, f.name))[:5]
+        data["closest"] = [
+            {
+                "name": f.name,
+                "path": f.path,
+                "friend_level": f.level,
+                "friend_title": f.title,
+                "stars": f.stars,
+                "bond_hours": round(f.hours, 1),
+                "months": f.months,
+            }
+            for f in best
+        ]
+        data["today"] = v.today.isoformat()
+        data["gamification"] = True
+        since = v.today - dt.timedelta(days=60)
+        return {
+            "profile": data,
+            "badges": [b.to_json() for b in report.badges],
+            "days": {d.date.isoformat(): d.total for d in report.days if d.date >= since},
+            "unlocks": [
+                {
+                    "date": u.date.isoformat(),
+                    "kind": u.kind,
+                    "id": u.id,
+                    "name": u.name,
+                    "value": u.value,
+                    "text": u.text,
+                }
+                for u in report.unlocks
+                if u.date >= since
+            ],
+            "level": {"level": report.level.level, "progress": report.level.progress, "xp": report.xp},
+        }
+
+    data: dict[str, Any] = v.cached("game/2", compute)
+    return data

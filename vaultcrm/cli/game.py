@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -28,39 +27,9 @@ def progress_bar(fraction: float, width: int = 24) -> str:
 
 
 def cached_game(v: Vault) -> dict[str, Any]:
-    """`profile` and `badges --all` data, cached in the index until a file, the settings or today change."""
+    from ..summary import game_summary
 
-    def compute() -> dict[str, Any]:
-        return {"profile": profile_data(v), "badges": [b.to_json() for b in v.game().badges]}
-
-    data: dict[str, Any] = v.cached("game/1", compute)
-    return data
-
-
-def profile_data(v: Vault) -> dict[str, Any]:
-    """The stable JSON of `profile` (keys in DESIGN.md: xp, level, streak, freezes, consistency …)."""
-    report = v.game()
-    data: dict[str, Any] = report.to_json()
-    levels = Counter(f.level for f in report.friend_levels.values() if f.hours > 0 or f.level > 1)
-    data["friend_levels"] = {str(level): levels.get(level, 0) for level in range(1, 11)}
-    data["on_time"] = report.on_time_streak.to_json()
-    data["touch_streak"] = report.touch_streak.to_json()
-    best = sorted(report.friend_levels.values(), key=lambda f: (-f.level, -f.hours, f.name))[:5]
-    data["closest"] = [
-        {
-            "name": f.name,
-            "path": f.path,
-            "friend_level": f.level,
-            "friend_title": f.title,
-            "stars": f.stars,
-            "bond_hours": round(f.hours, 1),
-            "months": f.months,
-        }
-        for f in best
-    ]
-    data["today"] = v.today.isoformat()
-    data["gamification"] = True
-    return data
+    return game_summary(v)
 
 
 @cli.command()
