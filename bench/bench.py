@@ -64,6 +64,7 @@ TARGETS = {
     "due": 0.25,
     "stats": 1.0,
     "profile": 5.0,
+    "review": 2.0,
     "profile_500": 1.0,
 }
 
@@ -275,8 +276,10 @@ def bench_size(root: Path, people: int, log_lines: int, runs: int, cold_runs: in
     guarded(r, "stats_first", lambda: run_cli([*vault, "stats"]))
     guarded(r, "stats", lambda: median_cli([*vault, "stats"], runs))
     say(f"due {_fmt(r['due'], 's')}, stats {_fmt(r['stats'], 's')} (first {_fmt(r['stats_first'], 's')})")
-    guarded(r, "profile", lambda: median_cli([*vault, "profile"], max(1, runs // 2)))
-    say(f"profile {_fmt(r['profile'], 's')}")
+    guarded(r, "profile_first", lambda: run_cli([*vault, "profile"]))
+    guarded(r, "profile", lambda: median_cli([*vault, "profile"], runs))
+    guarded(r, "review", lambda: median_cli([*vault, "review", "--print"], runs))
+    say(f"profile {_fmt(r['profile'], 's')} (first {_fmt(r['profile_first'], 's')}), review {_fmt(r['review'], 's')}")
     return r
 
 
@@ -345,7 +348,9 @@ ROWS: list[tuple[str, str, str, str | None]] = [
     ("due", "`due` wall, warm (no-change refresh included)", "s", "due"),
     ("stats_first", "`stats` wall, first run after a change", "s", None),
     ("stats", "`stats` wall, warm", "s", "stats"),
-    ("profile", "`profile` wall (full replay)", "s", "profile"),
+    ("profile_first", "`profile` wall, first run after a change (full replay)", "s", "profile"),
+    ("profile", "`profile` wall, warm", "s", None),
+    ("review", "`review --print` wall, warm", "s", "review"),
 ]
 
 
