@@ -400,19 +400,36 @@ def _daily_item(path: str, lineno: int, line: str, day: dt.date, out: ParsedFile
     word, rest = loose
     fields, plain = logline.inline_fields(rest)
     out.entries.append(
-        Entry(
-            path=path,
-            line=lineno,
-            source="daily",
-            date=day,
-            type=word,
-            text=rest,
-            fields=fields,
-            links=logline.links(plain),
-            with_=logline.links(fields.get("with", "")),
-            tags=logline.tags(rest),
-            norm=logline.normalise_text(rest),
-        )
+        _loose_entry(path, lineno, "daily", day, word, rest, fields, logline.links(plain), logline.tags(rest), None)
+    )
+
+
+def _loose_entry(
+    path: str,
+    lineno: int,
+    source: str,
+    day: dt.date,
+    word: str,
+    text: str,
+    fields: dict[str, str],
+    links: tuple[str, ...],
+    tags: tuple[str, ...],
+    owner: str | None,
+) -> Entry:
+    """An interaction written without the log grammar (a daily-note item, a ticked task)."""
+    return Entry(
+        path=path,
+        line=lineno,
+        source=source,
+        date=day,
+        type=word,
+        text=text,
+        fields=fields,
+        links=links,
+        with_=logline.links(fields.get("with", "")),
+        tags=tags,
+        owner=owner,
+        norm=logline.normalise_text(text),
     )
 
 
@@ -457,19 +474,17 @@ def _task(
         return
     clean_fields = {k: v for k, v in fields.items() if k != "type"}
     out.entries.append(
-        Entry(
-            path=path,
-            line=lineno,
-            source="task",
-            date=done,
-            type=type_word,
-            text=text,
-            fields=clean_fields,
-            links=logline.links(text) or task_links,
-            with_=logline.links(fields.get("with", "")),
-            tags=logline.tags(task.text),
-            owner=owner,
-            norm=logline.normalise_text(text),
+        _loose_entry(
+            path,
+            lineno,
+            "task",
+            done,
+            type_word,
+            text,
+            clean_fields,
+            logline.links(text) or task_links,
+            logline.tags(task.text),
+            owner,
         )
     )
 
