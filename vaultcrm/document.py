@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -433,20 +434,28 @@ def _restore_final_newline(old: str, new: str) -> str:
     return new
 
 
-def _log_order(all_lines: list[str], sec: Section) -> tuple[str, list[tuple[int, str]]]:
-    items = []
-    hidden: str | None = None  # inside a code fence or an HTML comment
-    for i in range(sec.start + 1, sec.end):
-        stripped = all_lines[i].lstrip()
-        if hidden == "comment" or (hidden is None and stripped.startswith("<!--")):
-            hidden = "comment" if "-->" not in all_lines[i] else None
+def visible_lines(all_lines: list[str], start: int, end: int) -> Iterator[tuple[int, str]]:
+    """(index, line) for the lines that are Markdown text: code blocks and HTML comments skipped."""
+    fence: str | None = None
+    comment = False
+    for i in range(start, end):
+        line = all_lines[i]
+        stripped = line.lstrip()
+        if fence is None and (comment or stripped.startswith("<!--")):
+            comment = "-->" not in line
             continue
         if stripped.startswith(("```", "~~~")):
-            hidden = None if hidden == "fence" else "fence"
+            mark = stripped[0]
+            fence = mark if fence is None else (None if fence == mark else fence)
             continue
-        if hidden:
-            continue
-        m = _DATED_ITEM.match(all_lines[i])
+        if fence is None:
+            yield i, line
+
+
+def _log_order(all_lines: list[str], sec: Section) -> tuple[str, list[tuple[int, str]]]:
+    items = []
+    for i, line in visible_lines(all_lines, sec.start + 1, sec.end):
+        m = _DATED_ITEM.match(line)
         if m:
             items.append((i, m.group(1)))
     dates = [d for _, d in items]

@@ -309,16 +309,8 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
     review_monday = week_monday(stem) if kind == "review" else None
     owner = path if kind == "person" else None
 
-    fence: str | None = None
-    for i in range(first_body, len(all_lines)):
-        text_line = all_lines[i]
+    for i, text_line in document.visible_lines(all_lines, first_body, len(all_lines)):
         stripped = text_line.lstrip()
-        if stripped.startswith(("```", "~~~")):
-            mark = stripped[0]
-            fence = mark if fence is None else (None if fence == mark else fence)
-            continue
-        if fence is not None:
-            continue
         lineno = i + 1
         if "[[" in text_line:
             for target in logline.links(text_line):
@@ -335,20 +327,7 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
 
 
 def _log_entries(path: str, all_lines: list[str], sec: document.Section, out: ParsedFile) -> None:
-    fence: str | None = None
-    comment = False
-    for i in range(sec.start + 1, sec.end):
-        line = all_lines[i]
-        stripped = line.lstrip()
-        if comment or stripped.startswith("<!--"):
-            comment = "-->" not in line
-            continue
-        if stripped.startswith(("```", "~~~")):
-            mark = stripped[0]
-            fence = mark if fence is None else (None if fence == mark else fence)
-            continue
-        if fence is not None:
-            continue
+    for i, line in document.visible_lines(all_lines, sec.start + 1, sec.end):
         try:
             parsed = logline.parse(line)
         except logline.LineError as exc:
