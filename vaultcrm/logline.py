@@ -213,6 +213,16 @@ def task_description(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", out).strip()
 
 
+def readable(text: str) -> str:
+    """Text with ``[[Target|Alias]]`` shown as ``Alias`` and ``[[Target]]`` as ``Target``."""
+    if "[[" not in text:
+        return text
+    return _SHOWN_LINK.sub(lambda m: (m.group(2) or link_target(m.group(1))), text)
+
+
+_SHOWN_LINK = re.compile(r"!?\[\[([^\[\]|#^]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
+
+
 def format_line(
     date: dt.date,
     type_: str,

@@ -175,7 +175,8 @@ class Task(NamedTuple):
 
     @property
     def description(self) -> str:
-        return logline.task_description(self.text)
+        """The task's text for people to read: no dates, signifiers, fields or link brackets."""
+        return logline.readable(logline.task_description(logline.inline_fields(self.text)[1]))
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
-from ..logline import inline_fields
+from ..logline import inline_fields, readable
 from ..summary import SEP, ensure_summaries, person_summary, query_summaries
 from . import App, cli, json_option, output, pass_app
 
@@ -363,7 +363,7 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
         for h in d["history"]:
             mark = ("" if h["reached"] else " (not reached)") + (" (dated in the future)" if h["future"] else "")
             arrow = {"in": "←", "out": "→"}.get(h["direction"], "↔")
-            plain = inline_fields(h["text"])[1]
+            plain = readable(inline_fields(h["text"])[1])
             text = f": {plain}" if plain else ""
             click.echo(f"  {h['date']} {arrow} {h['type']}{mark}{text}")
     if d["tasks"]:
