@@ -94,15 +94,17 @@ def run_checks(v: Vault) -> list[Problem]:
 
     # broken [[links]]
     files = v.index.files()
+    from .index import name_key
+
     stems: set[str] = set()
     for path in files:
         name = path.rsplit("/", 1)[-1]
-        stems.add(name[:-3].lower())
-        stems.add(path[:-3].lower())
+        stems.add(name_key(name[:-3]))
+        stems.add(name_key(path[:-3]))
     for name, _ in v.index.names():
         stems.add(name)
     for path, target, line in v.index.links():
-        t = target.lower()
+        t = name_key(target)
         if not t or t in stems or not line:
             continue  # line 0: a plain name in knows/company (not a [[link]] Obsidian would resolve)
         if "." in t.rsplit("/", 1)[-1] and not t.endswith(".md"):

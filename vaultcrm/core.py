@@ -11,6 +11,7 @@ The CLI is a thin layer over this class; scripts and plugins can use it too::
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from . import cadence, document, events, logline, scoring
 from . import settings as settings_mod
 from . import vault as vaultio
 from .errors import AmbiguousName, NameNotFound, UsageError, VaultCRMError, WriteRefused
-from .index import Index, RefreshStats
+from .index import Index, RefreshStats, name_key
 from .model import Diagnostic, Entry, Person, Task
 
 RESERVED_SET_KEYS = ("closeness", "stage", "tier", "circle")
@@ -129,7 +130,7 @@ class Vault:
 
     def lookup(self, name: str) -> str | None:
         """The person path a link target names, when exactly one person has that name."""
-        paths = self._names().get(name.strip().lower())
+        paths = self._names().get(name_key(name))
         if paths and len(paths) == 1:
             return paths[0]
         return None
@@ -141,7 +142,7 @@ class Vault:
         (listing the candidates); never picks one of several silently. A fuzzy
         match is only returned with ``allow_fuzzy`` (read-only commands).
         """
-        q = query.strip()
+        q = unicodedata.normalize("NFC", query.strip())
         if not q:
             raise NameNotFound("no name given")
         link = logline.links(q)
@@ -156,15 +157,15 @@ class Vault:
         by_path = {p.path: p for p in people}
         if q.lower().endswith(".md") and q in by_path:
             return Match(by_path[q], "exact")
-        exact = [p for p in people if p.name == q or p.stem == q]
+        exact = [p for p in people if nfc(p.name) == q or nfc(p.stem) == q]
         if len(exact) == 1:
             return Match(exact[0], "exact")
         if len(exact) > 1:
             raise self._ambiguous(q, exact)
-        alias = [p for p in people if q in p.aliases]
+        alias = [p for p in people if q in (nfc(a) for a in p.aliases)]
         if len(alias) == 1:
             return Match(alias[0], "alias")
-        ql = q.lower()
+        ql = name_key(q)
         case = [by_path[path] for path in self._names().get(ql, ()) if path in by_path]
         if len(case) == 1:
             return Match(case[0], "case")
@@ -173,8 +174,8 @@ class Vault:
         prefix: dict[str, Person] = {}
         for p in people:
             for n in p.all_names():
-                words = n.lower().split()
-                if n.lower().startswith(ql) or (len(ql) >= 2 and any(w.startswith(ql) for w in words[1:])):
+                words = name_key(n).split()
+                if name_key(n).startswith(ql) or (len(ql) >= 2 and any(w.startswith(ql) for w in words[1:])):
                     prefix[p.path] = p
         if len(prefix) == 1:
             return Match(next(iter(prefix.values())), "prefix")
@@ -200,9 +201,9 @@ class Vault:
         person = self.index.person(paths[0])
         if person is None:
             return None
-        if person.name == q or person.stem == q:
+        if nfc(person.name) == q or nfc(person.stem) == q:
             return Match(person, "exact")
-        if q in person.aliases:
+        if q in (nfc(a) for a in person.aliases):
             return Match(person, "alias")
         # another person may carry q exactly in a different case: only the slow path knows
         return None
@@ -539,7 +540,7 @@ class Vault:
         if not name:
             raise UsageError("a person needs a name")
         for p in self.people():
-            if name.lower() in (n.lower() for n in p.all_names()):
+            if name_key(name) in (name_key(n) for n in p.all_names()):
                 raise WriteRefused(
                     f"'{p.name}' already exists",
                     path=p.path,
@@ -565,6 +566,10 @@ class Vault:
         vaultio.create_new(self.root, rel, text)
         self._after_write(rel)
         return rel
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def today_in(timezone: str | None) -> dt.date:

@@ -20,6 +20,7 @@ import os
 import sqlite3
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from . import vault as vaultio
 from .model import Diagnostic, Entry, ParsedFile, Person, Task, parse_file
 from .settings import Folders
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
 PARALLEL_MIN = 500  # parse in worker processes from this many files on
@@ -121,6 +122,11 @@ class FileRows(NamedTuple):
     diagnostics: list[tuple[str, int | None, str, str, str]] = []  # noqa: RUF012
 
 
+def name_key(name: str) -> str:
+    """How names are compared: any case, and NFC (macOS writes file names in NFD)."""
+    return unicodedata.normalize("NFC", name.strip()).lower()
+
+
 def _pack(fields: dict[str, str]) -> str:
     """Inline fields as one column: key\x1evalue\x1fkey\x1evalue (faster to read than JSON)."""
     if any("\x1e" in x or _SEP in x or "\x1d" in x for kv in fields.items() for x in kv):
@@ -144,7 +150,7 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
     if parsed.person is not None and not fatal:
         person = parsed.person
         person_row = (p, person.name, dumps(person.to_json(), ensure_ascii=False))
-        names = [(n.lower(), p) for n in dict.fromkeys(person.all_names())]
+        names = [(name_key(n), p) for n in dict.fromkeys(person.all_names())]
     elif parsed.frontmatter:
         fm = dumps(parsed.frontmatter, ensure_ascii=False)
     sep = _SEP
@@ -186,13 +192,13 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
         }
         due = t.due.isoformat() if t.due else None
         tasks.append((p, t.line, int(t.is_open), due, dumps(row, ensure_ascii=False)))
-    links = [(p, target, line, target.lower()) for target, line in parsed.mentions]
+    links = [(p, target, line, name_key(target)) for target, line in parsed.mentions]
     if parsed.person is not None:
         for k in parsed.person.knows:
-            links.append((p, k.who, 0, k.who.lower()))
+            links.append((p, k.who, 0, name_key(k.who)))
         for target in (parsed.person.introduced_by, parsed.person.company):
             if target:
-                links.append((p, target, 0, target.lower()))
+                links.append((p, target, 0, name_key(target)))
     diagnostics = [(p, d.line, d.severity, d.code, d.message) for d in parsed.diagnostics]
     return FileRows(
         p, size, mtime_ns, digest, parsed.kind, fatal, fm, "", person_row, names, entries, tasks, links, diagnostics
@@ -210,6 +216,11 @@ def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -
     """Read and parse one file into rows; problems become diagnostics, never exceptions."""
     path = os.path.join(root, rel)
     try:
+        st = os.lstat(path)
+        if os.path.islink(path):
+            real = os.path.realpath(path)
+            if os.path.commonpath([real, os.path.realpath(root)]) != os.path.realpath(root):
+                raise vaultio.ReadProblem("a symlink pointing outside the vault: not followed", code="symlink")
         st = os.stat(path)
         if raw is None:
             vaultio.check_size(st.st_size)
@@ -313,15 +324,28 @@ class Index:
         self.root = root
         self.folders = folders
         self.state_dir = root / vaultio.STATE_DIR
-        self.state_dir.mkdir(exist_ok=True)
-        self.path = self.state_dir / DB_NAME
-        self.conn = self._open()
+        self.path: Path | str = self.state_dir / DB_NAME
+        self.notice: str | None = None  # something the user should hear about the cache, once
+        try:
+            self.state_dir.mkdir(exist_ok=True)
+            if not os.access(self.state_dir, os.W_OK):
+                raise PermissionError(f"{vaultio.STATE_DIR} is not writable")
+            self.conn = self._open()
+        except (OSError, sqlite3.OperationalError) as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            # a read-only vault (a mounted backup, a CD, a shared folder): index in memory
+            self.path = ":memory:"
+            self.notice = f"the vault is read-only here ({exc}): indexing in memory; writes will fail"
+            self.conn = self._open()
 
     # -- opening and schema -------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 60000")
+        if self.path == ":memory:":
+            return conn
         # Switching to WAL needs an exclusive lock and SQLite does not always wait for it
         # (two processes creating the cache at once): retry for a while.
         deadline = time.monotonic() + 60
@@ -349,6 +373,7 @@ class Index:
             for suffix in ("", "-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(str(self.path) + suffix)
+            self.notice = f"the index was unreadable ({exc}) and has been rebuilt"
             conn = self._connect()
             self._ensure_schema(conn)
             return conn
@@ -587,7 +612,7 @@ class Index:
 
     def paths_linking(self, names: Iterable[str]) -> list[str]:
         """Files with a [[link]] to any of ``names`` (any case)."""
-        keys = sorted({n.lower() for n in names})
+        keys = sorted({name_key(n) for n in names})
         marks = ", ".join("?" for _ in keys)
         rows = self.conn.execute(f"SELECT DISTINCT path FROM links WHERE key IN ({marks})", keys)
         return [r[0] for r in rows]
@@ -621,7 +646,7 @@ class Index:
 
     def paths_named(self, name: str) -> list[str]:
         rows = self.conn.execute(
-            "SELECT DISTINCT path FROM names WHERE name = ? ORDER BY path", (name.lower(),)
+            "SELECT DISTINCT path FROM names WHERE name = ? ORDER BY path", (name_key(name),)
         ).fetchall()
         return [r[0] for r in rows]
 

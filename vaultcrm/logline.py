@@ -217,7 +217,7 @@ def readable(text: str) -> str:
     """Text with ``[[Target|Alias]]`` shown as ``Alias`` and ``[[Target]]`` as ``Target``."""
     if "[[" not in text:
         return text
-    return _SHOWN_LINK.sub(lambda m: (m.group(2) or link_target(m.group(1))), text)
+    return _SHOWN_LINK.sub(lambda m: m.group(2) or link_target(m.group(1)), text)
 
 
 _SHOWN_LINK = re.compile(r"!?\[\[([^\[\]|#^]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")

@@ -13,12 +13,14 @@ from .settings import Settings
 
 def environment(root: Path, settings: Settings) -> Any:
     import jinja2
+    import jinja2.sandbox
 
     loaders = [
         jinja2.FileSystemLoader(str(root / settings.folders.templates)),
         jinja2.PackageLoader("vaultcrm", "templates"),
     ]
-    env = jinja2.Environment(
+    # sandboxed: a template that came with someone else's vault cannot reach Python internals
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,

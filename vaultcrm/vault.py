@@ -11,11 +11,13 @@ fsync, ``os.replace``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
 import sys
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -206,6 +208,19 @@ def file_lock(root: Path, rel: str) -> Iterator[None]:
         os.close(fd)
 
 
+def _replace(tmp: str, path: Path) -> None:
+    """``os.replace``; on Windows another program holding the file open makes it fail for a
+    moment (antivirus, an editor, the search indexer), so retry briefly before giving up."""
+    for attempt in range(20 if sys.platform == "win32" else 1):
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError:
+            if sys.platform != "win32" or attempt == 19:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -228,7 +243,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         if mode is None:
             mode = 0o666 & ~_umask()  # a new file gets the usual permissions, not mkstemp's 0600
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -252,6 +267,17 @@ def edit(root: Path, rel: str, change: Callable[[str], str], *, create: bool = F
     re-apply). With ``create`` a missing file starts as empty text.
     """
     path = inside(root, rel)
+    try:
+        return _edit_locked(root, rel, path, change, create, attempts)
+    except PermissionError as exc:
+        raise WriteRefused(f"cannot write: {exc.strerror or 'permission denied'}", path=rel) from None
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.ENOSPC, errno.EDQUOT):
+            raise WriteRefused(f"cannot write: {exc.strerror}", path=rel) from None
+        raise
+
+
+def _edit_locked(root: Path, rel: str, path: Path, change: Callable[[str], str], create: bool, attempts: int) -> bool:
     with file_lock(root, rel):
         for _ in range(attempts):
             try:
@@ -296,7 +322,10 @@ def edit(root: Path, rel: str, change: Callable[[str], str], *, create: bool = F
 def create_new(root: Path, rel: str, text: str) -> None:
     """Create a file that must not exist yet (atomic, never overwriting)."""
     path = inside(root, rel)
-    with file_lock(root, rel):
-        if path.exists():
-            raise WriteRefused("a file with this name already exists", path=rel)
-        atomic_write(path, text.encode("utf-8"))
+    try:
+        with file_lock(root, rel):
+            if path.exists():
+                raise WriteRefused("a file with this name already exists", path=rel)
+            atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise WriteRefused(f"cannot write: {exc.strerror or exc}", path=rel) from None

@@ -88,10 +88,34 @@ class YAMLProblem(Exception):
         self.line = line
 
 
+MAX_DEPTH = 64
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse YAML that re-uses a node through an alias (``*name``: a few aliases can expand into
+    billions of values once copied, the "billion laughs"), or that nests absurdly deep.
+    Linear in the distinct nodes."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                raise YAMLProblem("YAML aliases (*name) are not supported in vaultcrm files", None)
+            if depth > MAX_DEPTH:
+                raise YAMLProblem(f"YAML nested more than {MAX_DEPTH} levels deep", None)
+            seen.add(id(node))
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+
+
 def load(text: str) -> Any:
     """Parse YAML text; raise :class:`YAMLProblem` with a 1-based line on error."""
     try:
-        return yaml.load(text, Loader=VaultLoader)  # noqa: S506 - VaultLoader is a SafeLoader
+        data = yaml.load(text, Loader=VaultLoader)  # noqa: S506 - VaultLoader is a SafeLoader
+        if "*" in text or text.count("[") + text.count("{") + text.count("\n ") > MAX_DEPTH:
+            _check_shape(data)
+        return data
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
         found = re.search(r"tag '([^']*)'", exc.problem or "")

@@ -58,6 +58,8 @@ class App:
                         output.warn(
                             "PyYAML has no libyaml: indexing is 5-7x slower (pip install --force-reinstall pyyaml)"
                         )
+                if self._vault.index.notice:
+                    output.note(f"Notice: {self._vault.index.notice}")
                 for d in self._vault.unreadable():
                     output.warn(f"{d} (skipped)")
         return self._vault
