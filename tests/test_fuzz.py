@@ -8,11 +8,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from conftest import FIXTURE
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from conftest import FIXTURE
 from vaultcrm.core import Vault
 
 NAMES = ["Klaus Breyer", "Anna Schmidt", "José Müller", "Ed Miller", "No Header"]
