@@ -232,3 +232,19 @@ def test_new_files_get_normal_permissions(run: Run, vault: Path) -> None:
 def test_log_time_is_padded(run: Run, vault: Path) -> None:
     assert run("log", "Klaus", "call", "--time", "9:05").exit_code == 0
     assert "- 2026-11-24 09:05 call:\n" in (vault / "people/Klaus Breyer.md").read_text()
+
+
+def test_archive_and_undo(run: Run, vault: Path) -> None:
+    assert "Ed Miller" in [p["name"] for p in run.json("due")["people"]]
+    result = run("archive", "Ed", "--note", "moved away")
+    assert result.stdout.strip() == "Ed Miller: archived (- 2026-11-24 archived: moved away)"
+    assert "Ed Miller" not in [p["name"] for p in run.json("due")["people"]]
+    assert "Ed Miller" not in [p["name"] for p in run.json("list")]
+    assert run.json("list", "--archived", "--status", "archived")[0]["name"] == "Ed Miller"
+    assert run.json("show", "Ed")["last_touch"] == "2025-05-01"  # history stays
+    assert "already archived" in run("archive", "Ed").stdout
+    assert run("archive", "Ed", "--undo").exit_code == 0
+    assert "already unarchived" in run("archive", "Ed", "--undo").stdout
+    assert "Ed Miller" in [p["name"] for p in run.json("due")["people"]]
+    log = (vault / "people/Ed Miller.md").read_text()
+    assert log.count("- 2026-11-24 unarchived\n") == 1 and log.count("- 2026-11-24 archived: moved away\n") == 1

@@ -22,7 +22,7 @@ from . import settings as settings_mod
 from . import vault as vaultio
 from .errors import AmbiguousName, NameNotFound, UsageError, VaultCRMError, WriteRefused
 from .index import Index, RefreshStats, name_key
-from .model import Diagnostic, Entry, Person, Task
+from .model import Diagnostic, Entry, Person, Task, chronological
 
 RESERVED_SET_KEYS = ("closeness", "stage", "tier", "circle")
 STRUCTURED_KEYS = ("paused", "knows", "handles")
@@ -293,7 +293,7 @@ class Vault:
 
     def is_archived(self, person: Person) -> bool:
         state = False
-        for e in sorted(self.settings_changes(person), key=lambda e: (e.date, e.line)):
+        for e in chronological(self.settings_changes(person)):
             if e.date > self.today:
                 continue
             if e.type == "archived":
@@ -432,6 +432,16 @@ class Vault:
             person.path,
             lambda t: document.add_to_section(t, "Log", line, when.isoformat()),
         )
+        self._after_write(person.path)
+        return line
+
+    def archive(self, person: Person, archived: bool = True, note: str = "") -> str | None:
+        """Write a dated ``archived`` (or ``unarchived``) line; None when already in that state."""
+        if self.is_archived(person) == archived:
+            return None
+        word = "archived" if archived else "unarchived"
+        line = f"- {self.today.isoformat()} {word}" + (f": {' '.join(note.split())}" if note.strip() else "")
+        vaultio.edit(self.root, person.path, lambda t: document.add_to_section(t, "Log", line, self.today.isoformat()))
         self._after_write(person.path)
         return line
 

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from . import cadence, events, scoring
 from .events import Interaction
-from .model import Entry, Person
+from .model import Entry, Person, chronological
 from .settings import WEEKDAYS, Settings
 
 # -- constants (SCORING.md) ---------------------------------------------------
@@ -133,10 +133,7 @@ class _Steps:
 
 
 def _closeness_steps(person: Person, changes: Iterable[Entry]) -> _Steps:
-    hist = sorted(
-        (e for e in changes if e.reserved and e.type == "closeness"),
-        key=lambda e: (e.date, e.line),
-    )
+    hist = [e for e in chronological(list(changes)) if e.reserved and e.type == "closeness"]
     if not hist:
         return _Steps([_FAR_PAST], [person.closeness])
     ords = [_FAR_PAST]
@@ -149,10 +146,7 @@ def _closeness_steps(person: Person, changes: Iterable[Entry]) -> _Steps:
 
 
 def _archived_steps(changes: Iterable[Entry]) -> _Steps:
-    hist = sorted(
-        (e for e in changes if e.reserved and e.type in ("archived", "unarchived")),
-        key=lambda e: (e.date, e.line),
-    )
+    hist = [e for e in chronological(list(changes)) if e.reserved and e.type in ("archived", "unarchived")]
     ords, vals = [_FAR_PAST], [False]
     for e in hist:
         ords.append(e.date.toordinal())

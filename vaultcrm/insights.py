@@ -15,7 +15,7 @@ from typing import Any
 
 from .cadence import DueInfo, cadence_of
 from .events import Interaction
-from .model import Entry, Person
+from .model import Entry, Person, chronological
 from .settings import Settings
 
 MONTHS = 12
@@ -42,7 +42,7 @@ def is_touch(it: Interaction, settings: Settings) -> bool:
 
 def stage_on(person: Person, changes: list[Entry], day: dt.date) -> str | None:
     """The person's stage in effect on ``day``, from the dated stage lines (DESIGN.md)."""
-    lines = sorted((e for e in changes if e.type == "stage"), key=lambda e: (e.date, e.line))
+    lines = [e for e in chronological(changes) if e.type == "stage"]
     before = [e for e in lines if e.date <= day]
     if before:
         return _norm_value(before[-1].new)

@@ -157,6 +157,21 @@ class Entry(NamedTuple):
         return int(value) if value > 0 else None
 
 
+def chronological(entries: list[Entry]) -> list[Entry]:
+    """One file's dated lines, oldest first; lines of the same date in the order they were written.
+
+    Logs run newest first (vaultcrm's default, new lines go on top) or oldest first; the
+    file's own order of differently dated lines tells which, and the same-day lines follow it.
+    """
+    newest_first = True
+    by_line = sorted(entries, key=lambda e: e.line)
+    for a, b in zip(by_line, by_line[1:], strict=False):
+        if a.date != b.date:
+            newest_first = a.date > b.date
+            break
+    return sorted(entries, key=lambda e: (e.date, -e.line if newest_first else e.line))
+
+
 class Task(NamedTuple):
     path: str
     line: int

@@ -517,6 +517,34 @@ def list_(
 # set
 
 
+@cli.command()
+@click.argument("name")
+@click.option("--undo", is_flag=True, help="Bring an archived person back (writes an `unarchived` line).")
+@click.option("--note", default="", help="Why, written on the line (for example: moved abroad).")
+@json_option
+@pass_app
+def archive(app: App, name: str, undo: bool, note: str) -> None:
+    """Archive a person: a dated `archived` line in their log. They leave `due`, `list`
+    and the review; their file, history and numbers stay (`list --archived` shows them).
+
+    \b
+    Examples:
+      vaultcrm archive "Marta Jensen" --note "moved away, lost touch"
+      vaultcrm archive "Marta Jensen" --undo
+    """
+    v = app.vault()
+    person = v.resolve(name)
+    line = v.archive(person, archived=not undo, note=note)
+    state = "unarchived" if undo else "archived"
+    if app.json:
+        output.emit_json({"name": person.name, "path": person.path, "archived": not undo, "line": line})
+        return
+    if line is None:
+        click.echo(f"{person.name} is already {state}.")
+    else:
+        click.echo(f"{person.name}: {state} ({line})")
+
+
 @cli.command("set")
 @click.argument("name")
 @click.argument("key")
