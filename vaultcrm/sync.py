@@ -1,0 +1,911 @@
+"""Sync the vault with git, and the merge driver that keeps both machines' log lines.
+
+Two parts, no click:
+
+* :func:`merge_texts` / :func:`run_driver`: the three-way merge behind the hidden
+  ``vaultcrm merge-driver`` command that git runs for person files
+  (``.gitattributes``: ``people/**/*.md merge=vaultcrm-log``). The frontmatter
+  and the rest of the body merge by ordinary line merge (``git merge-file``);
+  the ``## Log`` and ``## Tasks`` sections keep every line either side added,
+  in date order. Anything else that conflicts keeps the standard conflict
+  markers and counts as a conflict, so git stops.
+* :func:`sync`: stage the vault (never ``.vaultcrm/`` except
+  ``.vaultcrm/plugins/``), commit with a message derived from the staged diff,
+  fetch and rebase onto the remote branch when it exists (what
+  ``git pull --rebase`` does), push. It runs the real ``git`` with the user's
+  own configuration: remotes, credentials, hooks and signing all apply.
+
+The merge is symmetric: during ``git pull --rebase`` "ours" is the upstream
+side, and the merged text does not depend on which side is which (only the
+order of the two halves inside a conflict region does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import document
+from .errors import VaultCRMError
+
+DRIVER = "vaultcrm-log"
+DRIVER_NAME = "vaultcrm: keep both sides' lines in ## Log and ## Tasks"
+MERGED_SECTIONS = ("Log", "Tasks")
+STATE_DIR = ".vaultcrm"
+PLUGINS_DIR = ".vaultcrm/plugins"
+
+_DATED = re.compile(r"^[ \t]{0,3}[-*+][ \t]+(?:\[.\][ \t]+)?(\d{4}-\d{2}-\d{2})(?:[ \t]+(\d{1,2}):(\d{2})(?!\d))?")
+_PLACEHOLDER = "@@vaultcrm-merge-driver:{}@@"
+_LABELS = ("ours", "base", "theirs")
+
+
+class SyncError(VaultCRMError):
+    """git could not do what sync needs; the message says what to do."""
+
+
+class MergeFailed(Exception):
+    """``git merge-file`` itself failed (not a conflict: an error)."""
+
+
+# ---------------------------------------------------------------------------
+# The merge driver
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    text: str
+    conflicts: int  # 0: merged cleanly
+
+
+def merge_texts(base: str, ours: str, theirs: str, *, marker_size: int = 7) -> MergeResult:
+    """Three-way merge of a person file.
+
+    The ``## Log`` and ``## Tasks`` sections (when every side that matters has
+    them) are merged line by line: where both sides only added lines, the
+    result keeps every added line once, in date order (newest first, or oldest
+    first when the section reads that way; undated lines after dated ones).
+    A side that only added lines at the edge of a region the other side
+    changed (a ticked task next to a new one) is merged too. Everything else
+    (frontmatter, free notes, other sections) goes through ``git merge-file``
+    with the section bodies replaced by placeholders. Conflicts anywhere keep
+    git's standard markers and are counted in ``conflicts``.
+    """
+    versions = [_Version.of(t) for t in (base, ours, theirs)]
+    b, o, t = versions
+    treated = [
+        title
+        for title in MERGED_SECTIONS
+        if _PLACEHOLDER.format(title) not in base + ours + theirs
+        and (
+            all(title in v.spans for v in versions) or (title not in b.spans and title in o.spans and title in t.spans)
+        )
+    ]
+    skeletons = [v.skeleton(treated) for v in versions]
+    merged, conflicts = merge_file(skeletons[0], skeletons[1], skeletons[2], marker_size=marker_size)
+    out_lines = document.lines(merged)
+    nl = _common_newline(b.nl, o.nl, t.nl)
+    for title in treated:
+        marker = _PLACEHOLDER.format(title) + "\n"
+        at = _outside_conflicts(out_lines, marker, marker_size)
+        if at is None:  # the placeholder landed in a conflict: merge the whole file plainly
+            return _plain(versions, marker_size)
+        section, n = merge_section(b.section(title), o.section(title), t.section(title), nl=nl, marker_size=marker_size)
+        out_lines[at : at + 1] = section
+        conflicts += n
+    text = "".join(out_lines)
+    return MergeResult(_final_newline(text, versions), conflicts)
+
+
+def merge_file(base: str, ours: str, theirs: str, *, marker_size: int = 7) -> tuple[str, int]:
+    """``git merge-file -p``: the ordinary line merge with standard conflict markers."""
+    with tempfile.TemporaryDirectory(prefix="vaultcrm-merge-") as tmp:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            p = Path(tmp, name)
+            p.write_bytes(text.encode("utf-8", "surrogateescape"))
+            paths.append(str(p))
+        proc = subprocess.run(
+            ["git", "merge-file", "-p", f"--marker-size={marker_size}"]
+            + [arg for label in _LABELS for arg in ("-L", label)]
+            + paths,
+            capture_output=True,
+            check=False,
+        )
+    if proc.returncode < 0 or proc.returncode > 127:
+        raise MergeFailed(proc.stderr.decode("utf-8", "replace").strip() or "git merge-file failed")
+    return proc.stdout.decode("utf-8", "surrogateescape"), proc.returncode
+
+
+def merge_bytes(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7) -> tuple[bytes, int]:
+    """:func:`merge_texts` on raw file contents; text that is not UTF-8 gets a plain line merge."""
+    try:
+        texts = [raw.decode("utf-8") for raw in (base, ours, theirs)]
+    except UnicodeDecodeError:
+        texts = []
+    if texts and not any("\x00" in text for text in texts):
+        result = merge_texts(texts[0], texts[1], texts[2], marker_size=marker_size)
+        return result.text.encode("utf-8"), result.conflicts
+    plain = [raw.decode("utf-8", "surrogateescape") for raw in (base, ours, theirs)]
+    text, n = merge_file(plain[0], plain[1], plain[2], marker_size=marker_size)
+    return text.encode("utf-8", "surrogateescape"), n
+
+
+def run_driver(base: Path, ours: Path, theirs: Path, marker_size: int = 7) -> int:
+    """What git runs (``%O %A %B %L``): merge into ``ours``; returns the number of conflicts.
+
+    If anything goes wrong, fall back to git's own merge of the three files so
+    that ``ours`` always ends up holding both sides (with conflict markers).
+    """
+    try:
+        merged, conflicts = merge_bytes(
+            base.read_bytes(), ours.read_bytes(), theirs.read_bytes(), marker_size=marker_size
+        )
+    except Exception:
+        proc = subprocess.run(
+            ["git", "merge-file", f"--marker-size={marker_size}"]
+            + [arg for label in _LABELS for arg in ("-L", label)]
+            + [str(ours), str(base), str(theirs)],
+            capture_output=True,
+            check=False,
+        )
+        return max(1, proc.returncode)
+    ours.write_bytes(merged)
+    return conflicts
+
+
+class _Version:
+    """One side of the merge: its lines (each ending in a newline) and section spans."""
+
+    def __init__(self, lines: list[str], final_nl: bool, nl: str, spans: dict[str, tuple[int, int]]) -> None:
+        self.lines = lines
+        self.final_nl = final_nl
+        self.nl = nl
+        self.spans = spans
+
+    @classmethod
+    def of(cls, text: str) -> _Version:
+        nl = document.newline_of(text)
+        final_nl = not text or text.endswith("\n")
+        if not final_nl:
+            text += nl
+        return cls(document.lines(text), final_nl, nl, _spans(text))
+
+    def section(self, title: str) -> list[str]:
+        if title not in self.spans:
+            return []
+        start, end = self.spans[title]
+        return self.lines[start:end]
+
+    def skeleton(self, titles: Sequence[str]) -> str:
+        """The text with each treated section's body replaced by one placeholder line."""
+        out = self.lines[:]
+        for start, end, title in sorted(((*self.spans[t], t) for t in titles if t in self.spans), reverse=True):
+            out[start:end] = [_PLACEHOLDER.format(title) + "\n"]
+        return "".join(out)
+
+
+def _spans(text: str) -> dict[str, tuple[int, int]]:
+    """Body line spans (heading excluded) of the first ``## Log`` and ``## Tasks`` headings."""
+    doc = document.split(text)
+    all_lines = document.lines(text)
+    prefix = 0
+    if doc.header is not None:
+        prefix = len(document.lines(doc.bom + doc.open_fence + doc.header + doc.close_fence))
+    out: dict[str, tuple[int, int]] = {}
+    taken: list[tuple[int, int]] = []
+    for title in MERGED_SECTIONS:
+        sec = document.find_section(all_lines, title, prefix)
+        if sec is None or any(sec.start < e and s < sec.end for s, e in taken):
+            continue  # nested in (or around) the other section: leave it to the line merge
+        taken.append((sec.start, sec.end))
+        out[title] = (sec.start + 1, sec.end)
+    return out
+
+
+def _common_newline(base: str, ours: str, theirs: str) -> str:
+    if ours == theirs:
+        return ours
+    return theirs if ours == base else ours
+
+
+def _final_newline(text: str, versions: list[_Version]) -> str:
+    """Apply the three-way merge of "ends with a newline" (every side was given one)."""
+    b, o, t = (v.final_nl for v in versions)
+    want = t if o == b else o
+    if not want and text.endswith("\n"):
+        return text[:-2] if text.endswith("\r\n") else text[:-1]
+    return text
+
+
+def _outside_conflicts(out_lines: list[str], marker: str, size: int) -> int | None:
+    """The index of the single placeholder line when it is outside every conflict region."""
+    found = None
+    depth = 0
+    for i, line in enumerate(out_lines):
+        if line.startswith("<" * size) and line[size : size + 1] in (" ", "\n", "\r"):
+            depth += 1
+        elif line.startswith(">" * size) and line[size : size + 1] in (" ", "\n", "\r"):
+            depth = max(0, depth - 1)
+        elif line == marker:
+            if found is not None or depth:
+                return None
+            found = i
+    return found
+
+
+def _plain(versions: list[_Version], marker_size: int) -> MergeResult:
+    texts = ["".join(v.lines) for v in versions]
+    text, n = merge_file(texts[0], texts[1], texts[2], marker_size=marker_size)
+    return MergeResult(_final_newline(text, versions), n)
+
+
+# ---------------------------------------------------------------------------
+# Merging one Log or Tasks section
+
+
+def _key(line: str) -> str:
+    return document.strip_eol(line)
+
+
+def merge_section(
+    base: list[str], ours: list[str], theirs: list[str], *, nl: str = "\n", marker_size: int = 7
+) -> tuple[list[str], int]:
+    """Three-way merge of a section's lines (each ending in a newline); returns (lines, conflicts).
+
+    Regions that only one side changed take that side. Where both changed the
+    same region: if both only added lines, keep the union (de-duplicated,
+    in date order); if one side only added lines at the region's start or end,
+    put them around the other side's version; else a conflict with markers.
+    """
+    order = _order(ours, theirs)
+    bk, ok, tk = ([_key(x) for x in side] for side in (base, ours, theirs))
+    mo, mt = _matches(bk, ok), _matches(bk, tk)
+    out: list[str] = []
+    conflicts = 0
+    i = j = k = 0
+    while i < len(base) or j < len(ours) or k < len(theirs):
+        if i < len(base) and mo.get(i) == j and mt.get(i) == k:
+            out.append(_pick(base[i], ours[j], theirs[k]))
+            i, j, k = i + 1, j + 1, k + 1
+            continue
+        p = next((p for p in range(i, len(base)) if p in mo and p in mt), None)
+        j2, k2 = (mo[p], mt[p]) if p is not None else (len(ours), len(theirs))
+        i2 = p if p is not None else len(base)
+        lines, ok_ = _merge_chunk(base[i:i2], ours[j:j2], theirs[k:k2], order)
+        if ok_:
+            out.extend(lines)
+        else:
+            conflicts += 1
+            out.append("<" * marker_size + f" {_LABELS[0]}{nl}")
+            out.extend(ours[j:j2])
+            out.append("=" * marker_size + nl)
+            out.extend(theirs[k:k2])
+            out.append(">" * marker_size + f" {_LABELS[2]}{nl}")
+        i, j, k = i2, j2, k2
+    if not conflicts:
+        out = _dedupe(out, bk, ok, tk)
+    return out, conflicts
+
+
+def _matches(a: list[str], b: list[str]) -> dict[int, int]:
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    out: dict[int, int] = {}
+    for ai, bi, size in sm.get_matching_blocks():
+        for n in range(size):
+            out[ai + n] = bi + n
+    return out
+
+
+def _pick(b: str, o: str, t: str) -> str:
+    """The same line on all sides, maybe with different line endings: a three-way pick."""
+    if o == t:
+        return o
+    return t if o == b else o
+
+
+def _merge_chunk(b: list[str], o: list[str], t: list[str], order: str) -> tuple[list[str], bool]:
+    bk, ok, tk = [_key(x) for x in b], [_key(x) for x in o], [_key(x) for x in t]
+    if ok == bk:
+        return t, True
+    if tk == bk or ok == tk:
+        return o, True
+    go, gt = _gaps(bk, ok), _gaps(bk, tk)
+    if go is not None and gt is not None:  # both only added lines
+        out: list[str] = []
+        for n in range(len(b) + 1):
+            out.extend(_merge_blocks(_blocks([o[x] for x in go[n]]), _blocks([t[x] for x in gt[n]]), order))
+            if n < len(b):
+                out.append(b[n])
+        return out, True
+    for adder, other in ((t, o), (o, t)):
+        edges = _edges(bk, [_key(x) for x in adder])
+        if edges is not None:  # one side only added at the edges of what the other changed
+            pre, post = adder[: edges[0]], adder[edges[1] :]
+            have = {_key(x) for x in other}
+            return [x for x in pre if _key(x) not in have] + other + [x for x in post if _key(x) not in have], True
+    return [], False
+
+
+def _gaps(b: list[str], s: list[str]) -> list[list[int]] | None:
+    """Indices of ``s`` in the len(b)+1 gaps around ``b``'s lines, or None when ``s`` lost one."""
+    gaps: list[list[int]] = [[]]
+    n = 0
+    for idx, key in enumerate(s):
+        if n < len(b) and key == b[n]:
+            n += 1
+            gaps.append([])
+        else:
+            gaps[-1].append(idx)
+    return gaps if n == len(b) else None
+
+
+def _edges(b: list[str], s: list[str]) -> tuple[int, int] | None:
+    """(start, end) when ``s`` is ``b`` with lines added only before and after it."""
+    if not b or len(s) < len(b):
+        return None
+    for start in range(len(s) - len(b) + 1):
+        if s[start : start + len(b)] == b:
+            return start, start + len(b)
+    return None
+
+
+def _blocks(lines: list[str]) -> list[list[str]]:
+    """Items with their continuation lines (indented lines belong to the item above)."""
+    blocks: list[list[str]] = []
+    for line in lines:
+        key = _key(line)
+        if blocks and key.strip() and key[:1] in (" ", "\t"):
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    return blocks
+
+
+def _order(*sides: list[str]) -> str:
+    """``asc`` when the sections read oldest first (more rising than falling neighbours)."""
+    asc = desc = 0
+    for side in sides:
+        dates = [m.group(1) for m in (_DATED.match(x) for x in side) if m]
+        asc += sum(1 for a, b in zip(dates, dates[1:], strict=False) if a < b)
+        desc += sum(1 for a, b in zip(dates, dates[1:], strict=False) if a > b)
+    return "asc" if asc > desc else "desc"
+
+
+def _rank(block: list[str], order: str) -> tuple[int, int, int, str]:
+    text = "\n".join(_key(x) for x in block)
+    m = _DATED.match(_key(block[0]))
+    if m:
+        try:
+            day = dt.date.fromisoformat(m.group(1)).toordinal()
+        except ValueError:
+            return (1, 0, 0, text)
+        minutes = int(m.group(2)) * 60 + int(m.group(3)) if m.group(2) else -1
+        sign = -1 if order == "desc" else 1
+        return (0, sign * day, sign * minutes, text)
+    return (1, 0, 0, text)
+
+
+def _merge_blocks(a: list[list[str]], b: list[list[str]], order: str) -> list[str]:
+    """Merge two runs of added items by date (ties by text), each run keeping its own order."""
+    merged: list[list[str]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        ra, rb = _rank(a[i], order), _rank(b[j], order)
+        if ra == rb:
+            merged.append(min(a[i], b[j]))
+            i, j = i + 1, j + 1
+        elif ra < rb:
+            merged.append(a[i])
+            i += 1
+        else:
+            merged.append(b[j])
+            j += 1
+    merged += a[i:] + b[j:]
+    return [line for block in merged for line in block]
+
+
+def _dedupe(out: list[str], bk: list[str], ok: list[str], tk: list[str]) -> list[str]:
+    """Drop repeats of a line both sides added (not in the base) beyond what either side has."""
+    base = Counter(bk)
+    allowed = Counter(ok) | Counter(tk)
+    seen: Counter[str] = Counter()
+    kept = []
+    for line in out:
+        key = _key(line)
+        if key.strip() and not base[key]:
+            seen[key] += 1
+            if seen[key] > allowed[key]:
+                continue
+        kept.append(line)
+    return kept
+
+
+# ---------------------------------------------------------------------------
+# The commit message
+
+
+@dataclass(frozen=True)
+class Change:
+    """One staged change, vault-relative: status A, M, D or R (renamed from ``old_path``)."""
+
+    status: str
+    path: str
+    old_path: str | None = None
+    old_text: str | None = None
+    new_text: str | None = None
+
+
+def _is_person(path: str, people: str) -> bool:
+    folder = path.rsplit("/", 1)[0] if "/" in path else ""
+    return path.endswith(".md") and (folder == people or folder.startswith(people + "/"))
+
+
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1][:-3]
+
+
+def _names(names: list[str], limit: int = 3) -> str:
+    shown = names[:limit]
+    return ", ".join(shown) + (", …" if len(names) > limit else "")
+
+
+def log_additions(old: str, new: str) -> tuple[int, bool]:
+    """(interaction lines added to ``## Log``, whether anything else changed)."""
+    from .logline import LineError, parse
+
+    old_keys = Counter(_key(x) for x in document.lines(old))
+    new_lines = [_key(x) for x in document.lines(new)]
+    added = Counter(new_lines) - old_keys
+    removed = old_keys - Counter(new_lines)
+    touches = 0
+    span = _spans(new).get("Log")
+    if span is not None:
+        for key in new_lines[span[0] : span[1]]:
+            if added[key] <= 0:
+                continue
+            try:
+                parsed = parse(key)
+            except LineError:
+                parsed = None
+            if parsed is not None and not parsed.reserved:
+                touches += 1
+                added[key] -= 1
+    other = bool(removed) or any(n > 0 and key.strip() and key.strip() != "## Log" for key, n in added.items())
+    return touches, other
+
+
+def commit_message(changes: Sequence[Change], people: str = "people") -> str:
+    """``vaultcrm: log 3 touches (Klaus Breyer, …); add Anna Schmidt; edit 2 files``."""
+    touches: Counter[str] = Counter()
+    added, removed, renamed, edited = [], [], [], 0
+    for c in changes:
+        person = _is_person(c.path, people)
+        if c.status == "A" and person:
+            added.append(_stem(c.path))
+        elif c.status == "D" and person:
+            removed.append(_stem(c.path))
+        elif c.status == "R" and person and c.old_path and _is_person(c.old_path, people):
+            renamed.append(f"{_stem(c.old_path)} → {_stem(c.path)}")
+            if c.old_text != c.new_text:
+                edited += 1
+        elif c.status == "M" and person and c.old_text is not None and c.new_text is not None:
+            n, other = log_additions(c.old_text, c.new_text)
+            if n:
+                touches[_stem(c.path)] += n
+            if other or not n:
+                edited += 1
+        else:
+            edited += 1
+    parts = []
+    if touches:
+        total = sum(touches.values())
+        names = [name for name, _ in sorted(touches.items(), key=lambda kv: (-kv[1], kv[0]))]
+        parts.append(f"log {total} touch{'es' if total != 1 else ''} ({_names(names)})")
+    if added:
+        parts.append(f"add {_names(sorted(added))}")
+    if renamed:
+        parts.append(f"rename {_names(sorted(renamed), 2)}")
+    if removed:
+        parts.append(f"remove {_names(sorted(removed))}")
+    if edited:
+        parts.append(f"edit {edited} file{'s' if edited != 1 else ''}")
+    return "vaultcrm: " + ("; ".join(parts) if parts else "sync")
+
+
+# ---------------------------------------------------------------------------
+# Setting the driver up
+
+
+def attributes_line(people: str = "people") -> str:
+    """The .gitattributes line that sends person files through the driver."""
+    pattern = re.sub(r"([*?\[\\])", r"\\\1", people.strip("/"))
+    pattern = pattern.replace(" ", "[[:space:]]")
+    return f"{pattern}/**/*.md merge={DRIVER}"
+
+
+def add_attributes(text: str, people: str = "people") -> str:
+    """``text`` (a .gitattributes file) with the driver line appended when missing."""
+    line = attributes_line(people)
+    if any(x.split() == line.split() for x in text.splitlines()):
+        return text
+    nl = document.newline_of(text) if text else "\n"
+    if text and not text.endswith("\n"):
+        text += nl
+    return f"{text}# vaultcrm sync: keep both machines' ## Log and ## Tasks lines (docs/sync.md){nl}{line}{nl}"
+
+
+def driver_command() -> str:
+    """The merge driver as git runs it: this Python, so it works outside a shell with vaultcrm on PATH."""
+    return f"{shlex.quote(sys.executable)} -m vaultcrm merge-driver %O %A %B %L %P"
+
+
+# ---------------------------------------------------------------------------
+# Running git
+
+
+def _git(
+    args: list[str], cwd: Path, *, input: bytes | None = None, check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
+    proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True, check=False)
+    if check and proc.returncode != 0:
+        raise SyncError(f"git {args[0]} failed: {_last_line(proc)}")
+    return proc
+
+
+def _out(proc: subprocess.CompletedProcess[bytes]) -> str:
+    return proc.stdout.decode("utf-8", "replace").strip()
+
+
+def _last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
+    text = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
+    lines = [x.strip() for x in text.splitlines() if x.strip() and not x.startswith("hint:")]
+    return lines[-1] if lines else f"exit code {proc.returncode}"
+
+
+def _z(proc: subprocess.CompletedProcess[bytes]) -> list[str]:
+    return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+@dataclass
+class SyncReport:
+    """What sync did; ``conflicts`` non-empty means it stopped in a rebase."""
+
+    branch: str = ""
+    committed: bool = False
+    commit: str | None = None
+    message: str | None = None
+    files: int = 0
+    remote: str | None = None
+    remote_branch: str | None = None
+    pulled: int = 0
+    pushed: bool = False
+    push_skipped: str | None = None  # no-push, no-remote, up-to-date
+    conflicts: list[str] = field(default_factory=list)
+    configured: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "branch": self.branch,
+            "committed": self.committed,
+            "commit": self.commit,
+            "message": self.message,
+            "files": self.files,
+            "remote": self.remote,
+            "remote_branch": self.remote_branch,
+            "pulled": self.pulled,
+            "pushed": self.pushed,
+            "push_skipped": self.push_skipped,
+            "conflicts": self.conflicts,
+            "configured": self.configured,
+            "warnings": self.warnings,
+        }
+
+
+class _Repo:
+    def __init__(self, root: Path) -> None:
+        if shutil.which("git") is None:
+            raise SyncError("git is not installed", hint="install git, then run vaultcrm sync again")
+        self.root = root
+        top = _git(["rev-parse", "--show-toplevel"], root, check=False)
+        if top.returncode != 0:
+            raise SyncError(
+                "the vault is not in a git repository",
+                hint="run 'git init' in the vault and add a private remote (docs/sync.md)",
+            )
+        self.prefix = _out(_git(["rev-parse", "--show-prefix"], root))  # "" or "sub/vault/"
+
+    def git(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        return _git(list(args), self.root, input=input, check=check)
+
+    def git_path(self, name: str) -> Path:
+        p = Path(_out(self.git("rev-parse", "--git-path", name)))
+        return p if p.is_absolute() else self.root / p
+
+    def in_progress(self) -> str | None:
+        for name, what in (
+            ("rebase-merge", "a rebase"),
+            ("rebase-apply", "a rebase"),
+            ("MERGE_HEAD", "a merge"),
+            ("CHERRY_PICK_HEAD", "a cherry-pick"),
+            ("REVERT_HEAD", "a revert"),
+        ):
+            if self.git_path(name).exists():
+                return what
+        return None
+
+    def unmerged(self) -> list[str]:
+        paths = _z(self.git("diff", "--no-relative", "--name-only", "--diff-filter=U", "-z"))
+        return [self.shown(p) for p in paths]
+
+    def shown(self, top_rel: str) -> str:
+        """A repository path as the user sees it: vault-relative (``../x`` outside the vault)."""
+        if self.prefix and top_rel.startswith(self.prefix):
+            return top_rel[len(self.prefix) :]
+        if not self.prefix:
+            return top_rel
+        return "../" * self.prefix.count("/") + top_rel
+
+    def rev(self, ref: str) -> str | None:
+        proc = self.git("rev-parse", "--verify", "-q", ref + "^{commit}", check=False)
+        return _out(proc) if proc.returncode == 0 else None
+
+    def config(self, key: str) -> str | None:
+        proc = self.git("config", "--get", key, check=False)
+        return _out(proc) if proc.returncode == 0 else None
+
+
+def _conflict_hint(what: str) -> str:
+    if what == "a rebase":
+        return "finish it: edit the files, 'git add' them, 'git rebase --continue'; or 'git rebase --abort'"
+    return "finish or abort it with git first"
+
+
+def setup(repo: _Repo, people: str) -> list[str]:
+    """Configure the merge driver in .git/config and .gitattributes where missing."""
+    from . import vault as vaultio
+
+    done = []
+    current = repo.config(f"merge.{DRIVER}.driver")
+    stale = False
+    if current is not None and "merge-driver" in current:
+        try:
+            exe = shlex.split(current)[0]
+        except (ValueError, IndexError):
+            exe = ""
+        stale = exe != "vaultcrm" and not Path(exe).exists()
+    if current is None or stale:
+        repo.git("config", "--local", f"merge.{DRIVER}.name", DRIVER_NAME)
+        repo.git("config", "--local", f"merge.{DRIVER}.driver", driver_command())
+        done.append(f"merge driver '{DRIVER}' in the repository's git config")
+    probe = f"{people.strip('/')}/vaultcrm-probe.md"
+    attr = _out(repo.git("check-attr", "merge", "--", probe)).rsplit(": ", 1)[-1]
+    # only where nothing says how to merge person files: merge=text (or any other value) turns it off
+    if attr == "unspecified" and vaultio.edit(
+        repo.root, ".gitattributes", lambda text: add_attributes(text, people), create=True
+    ):
+        done.append(f".gitattributes: {attributes_line(people)}")
+    return done
+
+
+def _staged(repo: _Repo) -> list[tuple[str, str, str | None]]:
+    """Staged changes inside the vault: (status, path, old path) with vault-relative paths."""
+    proc = repo.git("diff", "--cached", "--name-status", "-z", "-M", "--relative")
+    items = _z(proc)
+    out = []
+    n = 0
+    while n < len(items):
+        status = items[n][0]
+        if status in "RC":
+            old, new = items[n + 1], items[n + 2]
+            n += 3
+            out.append(("R" if status == "R" else "A", new, old if status == "R" else None))
+        else:
+            out.append((status if status in "AMD" else "M", items[n + 1], None))
+            n += 2
+    return [c for c in out if _syncable(c[1]) or (c[2] is not None and _syncable(c[2]))]
+
+
+def _syncable(path: str) -> bool:
+    return not (path == STATE_DIR or path.startswith(STATE_DIR + "/")) or path.startswith(PLUGINS_DIR + "/")
+
+
+def _blobs(repo: _Repo, names: list[str]) -> dict[str, str | None]:
+    """``git cat-file --batch`` for ``HEAD:path`` / ``:path`` names (one process for all)."""
+    names = [n for n in names if "\n" not in n]
+    if not names:
+        return {}
+    proc = repo.git("cat-file", "--batch", input="".join(n + "\n" for n in names).encode("utf-8"))
+    data = proc.stdout
+    out: dict[str, str | None] = {}
+    pos = 0
+    for name in names:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            out[name] = data[pos : pos + size].decode("utf-8", "replace")
+            pos += size + 1
+        else:
+            out[name] = None
+    return out
+
+
+def _changes(repo: _Repo, staged: list[tuple[str, str, str | None]], people: str) -> list[Change]:
+    wanted = []
+    for status, path, old in staged:
+        if status in "MR" and _is_person(path, people):
+            wanted += [f"HEAD:{repo.prefix}{old or path}", f":{repo.prefix}{path}"]
+    blobs = _blobs(repo, wanted) if repo.rev("HEAD") else {}
+    return [
+        Change(
+            status,
+            path,
+            old,
+            blobs.get(f"HEAD:{repo.prefix}{old or path}"),
+            blobs.get(f":{repo.prefix}{path}"),
+        )
+        for status, path, old in staged
+    ]
+
+
+def _stage(repo: _Repo) -> None:
+    repo.git("add", "-A", "--", ".", f":(exclude){STATE_DIR}")
+    if (repo.root / PLUGINS_DIR).exists() or repo.git("ls-files", "--", PLUGINS_DIR).stdout:
+        repo.git("add", "-A", "--", PLUGINS_DIR)
+
+
+def _commit(repo: _Repo, staged: list[tuple[str, str, str | None]], message: str) -> None:
+    everything = _z(repo.git("diff", "--cached", "--no-relative", "--name-only", "-z", "--no-renames"))
+    mine = {p for _, path, old in staged for p in ([path, old] if old else [path])}
+    if set(everything) <= {repo.prefix + p for p in mine}:
+        proc = repo.git("commit", "-q", "-m", message, check=False)
+    else:  # something outside the vault is staged too: commit only the vault's paths
+        paths = "\0".join(sorted(mine))
+        proc = repo.git(
+            "--literal-pathspecs",
+            "commit",
+            "-q",
+            "-m",
+            message,
+            "--pathspec-from-file=-",
+            "--pathspec-file-nul",
+            input=paths.encode("utf-8"),
+            check=False,
+        )
+    if proc.returncode != 0:
+        why = _last_line(proc)
+        hint = None
+        if "identity" in why or "user.email" in why or "user.name" in why:
+            hint = (
+                "tell git who you are: git config --global user.name 'Your Name'; "
+                "git config --global user.email you@example.com"
+            )
+        raise SyncError(f"git commit failed: {why}", hint=hint or "your changes are staged; nothing was lost")
+
+
+def _remote(repo: _Repo, branch: str) -> tuple[str | None, str]:
+    """(remote, remote branch): the upstream when set, else origin or the only remote."""
+    remote = repo.config(f"branch.{branch}.remote")
+    merge = repo.config(f"branch.{branch}.merge")
+    if remote and remote != "." and merge:
+        return remote, merge.removeprefix("refs/heads/")
+    remotes = _out(repo.git("remote")).split()
+    push_default = repo.config("remote.pushDefault")
+    if push_default in remotes:
+        return push_default, branch
+    if "origin" in remotes:
+        return "origin", branch
+    if len(remotes) == 1:
+        return remotes[0], branch
+    if remotes:
+        raise SyncError(
+            f"the branch '{branch}' has no upstream and there are several remotes ({', '.join(remotes)})",
+            hint=f"choose one: git push --set-upstream REMOTE {branch}",
+        )
+    return None, branch
+
+
+def _rebase(repo: _Repo, report: SyncReport, tracking: str) -> bool:
+    """Rebase onto the remote branch; False when it stopped on a conflict."""
+    if repo.rev("HEAD") is None:
+        raise SyncError(
+            f"this clone has no commit yet and {tracking.removeprefix('refs/remotes/')} exists",
+            hint="clone the remote instead (git clone URL) and copy your files into the clone",
+        )
+    incoming = int(_out(repo.git("rev-list", "--count", f"HEAD..{tracking}")) or 0)
+    report.pulled += incoming
+    if not incoming:
+        return True
+    merges = ["--rebase-merges"] if repo.config("pull.rebase") == "merges" else []
+    proc = repo.git("rebase", "--autostash", *merges, tracking, check=False)
+    if proc.returncode == 0:
+        return True
+    if repo.in_progress() == "a rebase":
+        report.conflicts = repo.unmerged() or [f"(git: {_last_line(proc)})"]
+        return False
+    raise SyncError(f"git could not rebase onto {tracking}: {_last_line(proc)}", hint="your commit is safe")
+
+
+def sync(root: Path, *, people: str = "people", message: str | None = None, push: bool = True) -> SyncReport:
+    """Commit the vault's changes, fetch and rebase onto the remote branch, push."""
+    repo = _Repo(root)
+    report = SyncReport()
+    busy = repo.in_progress()
+    if busy:
+        files = repo.unmerged()
+        raise SyncError(
+            f"git is in the middle of {busy}" + (f" (unresolved: {', '.join(files)})" if files else ""),
+            hint=_conflict_hint(busy),
+        )
+    branch_proc = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if branch_proc.returncode != 0:
+        raise SyncError("git is not on a branch (detached HEAD)", hint="git switch main (or your branch)")
+    branch = report.branch = _out(branch_proc)
+    report.configured = setup(repo, people)
+    if repo.git("ls-files", "--", f"{STATE_DIR}/index.sqlite").stdout:
+        report.warnings.append(
+            f"{STATE_DIR}/index.sqlite is tracked by git; it is a per-machine cache: "
+            f"git rm --cached {STATE_DIR}/index.sqlite"
+        )
+
+    # 1. commit
+    _stage(repo)
+    staged = _staged(repo)
+    if staged:
+        report.message = message or commit_message(_changes(repo, staged, people), people)
+        _commit(repo, staged, report.message)
+        report.committed = True
+        report.files = len(staged)
+        report.commit = _out(repo.git("rev-parse", "--short", "HEAD"))
+
+    # 2. pull --rebase, 3. push
+    remote, remote_branch = _remote(repo, branch)
+    report.remote, report.remote_branch = remote, remote_branch if remote else None
+    if remote is None:
+        report.push_skipped = "no-remote"
+        return report
+    tracking = f"refs/remotes/{remote}/{remote_branch}"
+    for attempt in range(3):
+        fetch = repo.git("fetch", "--quiet", remote, check=False)
+        if fetch.returncode != 0:
+            raise SyncError(
+                f"cannot fetch from '{remote}': {_last_line(fetch)}",
+                hint="your changes are committed here; run vaultcrm sync again when the remote is reachable",
+            )
+        if repo.rev(tracking) and not _rebase(repo, report, tracking):
+            return report
+        if not push:
+            report.push_skipped = "no-push"
+            return report
+        if repo.rev(tracking) == repo.rev("HEAD"):
+            report.push_skipped = "up-to-date"
+            return report
+        has_upstream = bool(repo.config(f"branch.{branch}.merge") and repo.config(f"branch.{branch}.remote"))
+        if has_upstream:
+            pushed = repo.git("push", "--quiet", remote, f"HEAD:refs/heads/{remote_branch}", check=False)
+        else:
+            pushed = repo.git("push", "--quiet", "--set-upstream", remote, branch, check=False)
+        if pushed.returncode == 0:
+            report.pushed = True
+            return report
+        before = repo.rev(tracking)
+        repo.git("fetch", "--quiet", remote, check=False)
+        if attempt == 2 or repo.rev(tracking) == before:  # not a race with another machine: give up
+            raise SyncError(
+                f"git push to '{remote}' failed: {_last_line(pushed)}",
+                hint="your changes are committed here; fix the cause and run vaultcrm sync again",
+            )
+    return report  # pragma: no cover - the loop always returns or raises
