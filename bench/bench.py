@@ -438,8 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     verdict = "yes" if profile_500 <= TARGETS["profile_500"] else "NO"
     print()
-    print(f"`profile` on 500 people with 3 years of history (20,000 log lines): {_fmt(profile_500, 's')} "
-          f"(target ≤ {TARGETS['profile_500']} s: {verdict})")
+    print(
+        f"`profile` on 500 people with 3 years of history (20,000 log lines): {_fmt(profile_500, 's')} "
+        f"(target ≤ {TARGETS['profile_500']} s: {verdict})"
+    )
     missed = [
         f"{label} ({_size_label(r['people'])})"
         for key, label, _, target in ROWS

@@ -87,6 +87,17 @@ def test_nfd_and_nfc_names_are_the_same_person(run: Run, vault: Path) -> None:
     assert "broken link" not in run("check").stdout
 
 
+def test_a_bom_file_without_frontmatter_keeps_one_log(run: Run, vault: Path) -> None:
+    """Windows Notepad saves with a BOM; the heading on the first line is still the Log."""
+    path = vault / "people/Notepad Person.md"
+    path.write_bytes("\ufeff## Log\r\n- 2026-10-01 call: from Windows\r\n".encode())
+    assert run.json("show", "Notepad Person")["last_touch"] == "2026-10-01"
+    assert run("log", "Notepad Person", "coffee", "again", "--date", "2026-11-20").exit_code == 0
+    assert path.read_bytes() == (
+        "\ufeff## Log\r\n- 2026-11-20 coffee: again\r\n- 2026-10-01 call: from Windows\r\n".encode()
+    )
+
+
 def test_a_person_file_that_is_a_directory(run: Run, vault: Path) -> None:
     (vault / "people/Folder.md").mkdir()
     result = run("list", "--json")

@@ -396,6 +396,8 @@ def sections(all_lines: list[str], first: int = 0) -> list[Section]:
     fence: str | None = None
     for i in range(first, len(all_lines)):
         s = strip_eol(all_lines[i])
+        if i == 0:
+            s = s.removeprefix("\ufeff")  # a BOM file without frontmatter: the heading is on line 0
         f = _CODE_FENCE.match(s)
         if f:
             mark = f.group(1)[0]
@@ -418,6 +420,13 @@ def sections(all_lines: list[str], first: int = 0) -> list[Section]:
                 break
         out.append(Section(title, level, i, end))
     return out
+
+
+def body_start(doc: Document) -> int:
+    """The index of the first body line: after the frontmatter, 0 without one (even after a BOM)."""
+    if not doc.open_fence:
+        return 0
+    return len(lines(doc.bom + doc.open_fence + (doc.header or "") + doc.close_fence))
 
 
 def find_section(all_lines: list[str], title: str, first: int = 0) -> Section | None:
@@ -477,7 +486,7 @@ def add_to_section(text: str, title: str, line: str, date: str | None = None) ->
     doc = split(text)
     all_lines = lines(text)
     nl = doc.newline
-    prefix = len(lines(doc.bom + doc.open_fence + (doc.header or "") + doc.close_fence))
+    prefix = body_start(doc)
     sec = find_section(all_lines, title, prefix)
     new_line = line + nl
     if sec is None:

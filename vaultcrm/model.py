@@ -303,7 +303,7 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
     out.frontmatter = json_safe(fm)
 
     all_lines = document.lines(text)
-    first_body = len(document.lines(doc.bom + doc.open_fence + (doc.header or "") + doc.close_fence))
+    first_body = document.body_start(doc)
     if doc.header and "[[" in doc.header:
         for i in range(1, first_body):
             for target in logline.links(all_lines[i]):

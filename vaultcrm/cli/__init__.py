@@ -45,7 +45,7 @@ class App:
 
             root = find_root(explicit=self.vault_opt)
             self._vault = Vault(root, self.today)
-            if refresh:
+            if refresh and not _watched(root):
                 progress = output.Progress("Indexing")
                 try:
                     stats = self._vault.refresh(progress=progress)
@@ -67,6 +67,15 @@ class App:
     def close(self) -> None:
         if self._vault is not None:
             self._vault.close()
+
+
+def _watched(root: Any) -> bool:
+    """True when a running ``vaultcrm watch`` keeps the index current: no stat walk needed."""
+    if os.environ.get("VAULTCRM_NO_WATCHER"):
+        return False
+    from ..watch import watcher_is_current
+
+    return watcher_is_current(root)
 
 
 def json_option(f: F) -> F:
@@ -185,4 +194,4 @@ def main() -> None:
     cli(prog_name="vaultcrm")
 
 
-from . import due, game, insights, people, review, search, setup  # noqa: E402,F401  (commands register themselves)
+from . import due, game, insights, people, review, search, setup, sync, watch  # noqa: E402,F401  (commands register themselves)
