@@ -125,6 +125,9 @@ class Settings:
     due_within: int = 7
     folders: Folders = field(default_factory=Folders)
     deal_stages: tuple[str, ...] = ("lead", "qualified", "proposal", "won", "lost")
+    reply_within: int = 14  # days after a template message in which an inbound touch is its reply
+    me_name: str | None = None  # `me: {name: …}`: how message templates sign
+    interests: tuple[str, ...] = ()  # `me: {interests: […]}`: tags you count as your interests
     plugins: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
     unknown: tuple[str, ...] = ()  # top-level keys vaultcrm does not know (check reports them)
@@ -438,6 +441,28 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
         except ValueError as exc:
             p.add(("due_within",), str(exc))
 
+    if "reply_within" in data:
+        try:
+            kw["reply_within"] = parse_duration(data["reply_within"]) or 0
+        except ValueError as exc:
+            p.add(("reply_within",), str(exc))
+    if data.get("me") is not None:
+        me = data["me"]
+        if not isinstance(me, dict):
+            p.add(("me",), "expected {name: …, interests: [tags]}")
+        else:
+            if me.get("name") is not None:
+                kw["me_name"] = str(me["name"])
+            found = me.get("interests")
+            if isinstance(found, str):
+                found = [found]
+            if isinstance(found, list) and all(isinstance(t, str | int) for t in found):
+                kw["interests"] = tuple(str(t).lstrip("#") for t in found)
+            elif found is not None:
+                p.add(("me", "interests"), "expected a list of tags")
+            for extra in set(me) - {"name", "interests"}:
+                p.add(("me", extra), "unknown setting (name, interests)")
+
     if "folders" in data:
         raw = data["folders"]
         if not isinstance(raw, dict):
@@ -484,6 +509,8 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
         "due_within",
         "folders",
         "deal_stages",
+        "reply_within",
+        "me",
         "plugins",
     }
     kw["unknown"] = tuple(sorted(str(k) for k in data if str(k) not in known))

@@ -50,7 +50,7 @@ def render(root: Path, settings: Settings, name: str, context: dict[str, Any]) -
         tb = exc.__traceback__
         while tb is not None:
             code = tb.tb_frame.f_code
-            if code.co_filename.endswith(".j2"):
+            if code.co_filename.endswith((".j2", ".md")):  # message templates are .md files
                 line, filename = tb.tb_lineno, code.co_filename
             tb = tb.tb_next
         raise VaultCRMError(

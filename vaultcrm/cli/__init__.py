@@ -194,4 +194,4 @@ def main() -> None:
     cli(prog_name="vaultcrm")
 
 
-from . import due, game, insights, people, review, search, setup, sync, watch  # noqa: E402,F401  (commands register themselves)
+from . import cleanup, deals, due, game, insights, messages, people, review, search, setup, sync, watch  # noqa: E402,F401  (commands register themselves)

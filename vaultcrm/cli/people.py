@@ -163,6 +163,9 @@ def log(
         hh, mm = time_.split(":")
         time_ = f"{int(hh):02d}:{mm}"
     if template:
+        from ..messages import check_variant
+
+        template = "/".join(check_variant(v, template))  # the variant file must exist
         direction = direction or "out"
     fields: dict[str, str] = {}
     if direction:
@@ -439,40 +442,7 @@ def list_(
       vaultcrm list --closeness none        # who still needs classifying
     """
     v = app.vault()
-    where: list[str] = []
-    params: list[Any] = []
-
-    def any_of(column: str, values: list[Any]) -> None:
-        where.append(f"{column} IN ({', '.join('?' for _ in values)})")
-        params.extend(values)
-
-    if circle:
-        any_of("circle_key", [c.casefold() for c in circle])
-    if closeness:
-        levels = [int(c) for c in closeness if c != "none"]
-        parts = []
-        if levels:
-            parts.append(f"closeness IN ({', '.join('?' for _ in levels)})")
-            params.extend(levels)
-        if "none" in closeness:
-            parts.append("closeness IS NULL")
-        where.append("(" + " OR ".join(parts) + ")")
-    if stage:
-        any_of("stage_key", [x.casefold() for x in stage])
-    if tier:
-        any_of("tier_key", [x.upper() for x in tier])
-    for t in tag:
-        where.append("instr(tags_key, ?) > 0")
-        params.append(SEP + t.casefold().lstrip("#") + SEP)
-    if near:
-        where.append("instr(location_key, ?) > 0")
-        params.append(near.casefold())
-    if not archived:
-        where.append("archived = 0")
-    if status:
-        any_of("status", list(status))
-    if band:
-        any_of("band", list(band))
+    where, params = people_filter(circle, closeness, stage, tier, tag, status, band, near, archived)
     orders = {
         "name": "name_key, path",
         "closeness": "COALESCE(closeness, 9), name_key, path",
@@ -513,6 +483,55 @@ def list_(
     click.echo(f"{len(rows)} {'person' if len(rows) == 1 else 'people'}")
 
 
+def people_filter(
+    circle: tuple[str, ...] | list[str] = (),
+    closeness: tuple[str, ...] | list[str] = (),
+    stage: tuple[str, ...] | list[str] = (),
+    tier: tuple[str, ...] | list[str] = (),
+    tag: tuple[str, ...] | list[str] = (),
+    status: tuple[str, ...] | list[str] = (),
+    band: tuple[str, ...] | list[str] = (),
+    near: str | None = None,
+    archived: bool = False,
+) -> tuple[list[str], list[Any]]:
+    """`list`'s filters as SQL over the summary table (also used by `set --where`)."""
+    where: list[str] = []
+    params: list[Any] = []
+
+    def any_of(column: str, values: list[Any]) -> None:
+        where.append(f"{column} IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+
+    if circle:
+        any_of("circle_key", [c.casefold() for c in circle])
+    if closeness:
+        levels = [int(c) for c in closeness if c != "none"]
+        parts = []
+        if levels:
+            parts.append(f"closeness IN ({', '.join('?' for _ in levels)})")
+            params.extend(levels)
+        if "none" in closeness:
+            parts.append("closeness IS NULL")
+        where.append("(" + " OR ".join(parts) + ")")
+    if stage:
+        any_of("stage_key", [x.casefold() for x in stage])
+    if tier:
+        any_of("tier_key", [x.upper() for x in tier])
+    for t in tag:
+        where.append("instr(tags_key, ?) > 0")
+        params.append(SEP + t.casefold().lstrip("#") + SEP)
+    if near:
+        where.append("instr(location_key, ?) > 0")
+        params.append(near.casefold())
+    if not archived:
+        where.append("archived = 0")
+    if status:
+        any_of("status", list(status))
+    if band:
+        any_of("band", list(band))
+    return where, params
+
+
 # ---------------------------------------------------------------------------
 # set
 
@@ -548,10 +567,21 @@ def archive(app: App, name: str, undo: bool, note: str) -> None:
 @cli.command("set")
 @click.argument("name")
 @click.argument("key")
-@click.argument("value")
+@click.argument("value", required=False)
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="FILTER",
+    help="Instead of NAME: everyone matching `list`'s filters as KEY=VALUE, comma-separated "
+    "(circle=pals,tag=berlin; repeatable). Give only KEY VALUE then.",
+)
+@click.option("--dry-run", is_flag=True, help="With --where: show who would change; write nothing.")
+@click.option("--force", is_flag=True, help="With --where: write even over uncommitted edits in git.")
 @json_option
 @pass_app
-def set_(app: App, name: str, key: str, value: str) -> None:
+def set_(
+    app: App, name: str, key: str, value: str | None, where: tuple[str, ...], dry_run: bool, force: bool
+) -> None:
     """Set one frontmatter KEY of a person to VALUE, changing nothing else in the file.
 
     closeness, stage, tier and circle changes also write a dated line to the
@@ -565,9 +595,22 @@ def set_(app: App, name: str, key: str, value: str) -> None:
       vaultcrm set "Anna Schmidt" stage client
       vaultcrm set Klaus tags founder,berlin
       vaultcrm set Klaus snooze_until 2026-12-15
+      vaultcrm set --where circle=pals,closeness=none closeness 3
+      vaultcrm set --where tag=berlin --dry-run location Berlin
     """
     import re
 
+    if where:  # set --where FILTER KEY VALUE: the two arguments are KEY and VALUE
+        if value is not None:
+            raise UsageError("with --where give KEY VALUE only (no NAME)", hint="vaultcrm set --where tag=x KEY VALUE")
+        from .cleanup import set_where
+
+        set_where(app, where, name, key, dry_run=dry_run, force=force)
+        return
+    if value is None:
+        raise click.UsageError("Missing argument 'VALUE'.")
+    if dry_run or force:
+        raise UsageError("--dry-run and --force go with --where")
     if not re.fullmatch(r"[A-Za-z_][\w-]*", key):
         raise UsageError(f"'{key}' is not a frontmatter key")
     v = app.vault()
