@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..errors import VaultCRMError
+
 
 @dataclass(frozen=True)
 class Interaction:
@@ -85,14 +87,15 @@ class Skipped:
     line: int | None = None  # the 1-based line in the file, when known
 
 
-class ImportFormatError(Exception):
-    """The file is not what the source expects (truncated, wrong format, unreadable)."""
+class ImportFormatError(VaultCRMError):
+    """The file is not what the source expects (truncated, wrong format, unreadable).
+
+    A :class:`VaultCRMError`, so the CLI shows it as one ``Error: file:line: reason`` line.
+    """
 
     def __init__(self, filename: str, message: str, line: int | None = None) -> None:
-        where = f"{filename}:{line}" if line else filename
-        super().__init__(f"{where}: {message}")
+        super().__init__(message, path=filename, line=line)
         self.filename = filename
-        self.line = line
 
 
 class Source(Protocol):
