@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import TODAY
+from conftest import TODAY, Run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -227,3 +227,322 @@ def test_guard_in_git_with_many_paths_asks_about_the_folder(vault: Path) -> None
     (vault / "people/Ed Miller.md").write_text("changed\n", encoding="utf-8")
     with pytest.raises(bulk.BulkRefused, match="Ed Miller"):
         bulk.guard(v, paths, what="import")
+
+
+# ---------------------------------------------------------------------------
+# aliases keep their list style
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("aliases: [Klaus]  # short\n", "aliases: [Klaus, Klaus Breyer]  # short\n"),
+        ('aliases: ["Anni"]\n', 'aliases: ["Anni", "Klaus Breyer"]\n'),
+        ("aliases: []\n", "aliases: [Klaus Breyer]\n"),
+        ("aliases:\n  - Klaus\n  - 'KB'\n", "aliases:\n  - Klaus\n  - 'KB'\n  - 'Klaus Breyer'\n"),
+        ("aliases:\n- Klaus\n", "aliases:\n- Klaus\n- Klaus Breyer\n"),
+        ("aliases: Klaus\n", "aliases: [Klaus, Klaus Breyer]\n"),
+        ("tier: B\n", "tier: B\naliases: [Klaus Breyer]\n"),
+        ("aliases: [klaus breyer]\n", "aliases: [klaus breyer]\n"),
+    ],
+)
+def test_add_alias_keeps_the_list_style(header: str, expected: str) -> None:
+    from vaultcrm.cleanup import add_alias
+
+    text = f"---\nname: X\n{header}---\nbody\n"
+    assert add_alias(text, "Klaus Breyer") == f"---\nname: X\n{expected}---\nbody\n"
+
+
+# ---------------------------------------------------------------------------
+# rename
+
+
+def _add_links(vault: Path) -> None:
+    ed = vault / "people/Ed Miller.md"
+    text = ed.read_text(encoding="utf-8")
+    text = text.replace('  - {who: "[[Alan Vance]]"', '  - "[[Klaus Breyer]]"\n  - {who: "[[Alan Vance]]"').replace(
+        "## Log\n", "Met [[Klaus Breyer|KB]] at [[klaus breyer#Log]]; `[[Klaus Breyer]]` is code.\n\n## Log\n"
+    )
+    ed.write_text(text, encoding="utf-8")
+    (vault / "reviews").mkdir()
+    (vault / "reviews/2026-W47.md").write_text(
+        "# Week 47\n\n- [ ] call [[Klaus Breyer|Klaus]] about [[people/Klaus Breyer.md]]\n", encoding="utf-8"
+    )
+
+
+def _snapshot(vault: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(vault).as_posix(): p.read_bytes()
+        for p in sorted(vault.rglob("*.md"))
+        if ".vaultcrm" not in p.parts
+    }
+
+
+def test_rename_rewrites_every_link_and_keeps_the_old_name(run: Run, vault: Path) -> None:
+    _add_links(vault)
+    before = _snapshot(vault)
+    result = run("rename", "Klaus", "Klaus Peter Breyer")
+    assert result.exit_code == 0, result.output
+    assert "Renamed Klaus Breyer → Klaus Peter Breyer (people/Klaus Peter Breyer.md)" in result.stdout
+    assert "Backed up 4 files to .vaultcrm/backups/" in result.stdout
+    after = _snapshot(vault)
+    assert "people/Klaus Breyer.md" not in after
+    new = after.pop("people/Klaus Peter Breyer.md").decode()
+    old = before.pop("people/Klaus Breyer.md").decode()
+    assert new == old.replace(
+        "name: Klaus Breyer\naliases: [Klaus]", "name: Klaus Peter Breyer\naliases: [Klaus, Klaus Breyer]"
+    )
+    changed = {rel for rel in after if after[rel] != before[rel]}
+    assert changed == {"people/Ed Miller.md", "journal/2026-11-20.md", "reviews/2026-W47.md"}
+    ed = after["people/Ed Miller.md"].decode()
+    assert '  - "[[Klaus Peter Breyer]]"\n' in ed  # a frontmatter list
+    assert "Met [[Klaus Peter Breyer|KB]] at [[Klaus Peter Breyer#Log]]; `[[Klaus Breyer]]` is code." in ed
+    assert "- coffee with [[Klaus Peter Breyer]] at the new place" in after["journal/2026-11-20.md"].decode()
+    assert (
+        after["reviews/2026-W47.md"].decode()
+        == "# Week 47\n\n- [ ] call [[Klaus Peter Breyer|Klaus]] about [[people/Klaus Peter Breyer.md]]\n"
+    )
+    # every other byte of those files is as it was
+    for rel in changed:
+        expected = re.sub(r"\[\[(people/)?klaus breyer", r"[[\1Klaus Peter Breyer", before[rel].decode(), flags=re.I)
+        assert after[rel].decode() == expected.replace("`[[Klaus Peter Breyer]]`", "`[[Klaus Breyer]]`")
+    # the old name still finds them, and the index knows the new file
+    shown = run.json("show", "Klaus Breyer")
+    assert shown["path"] == "people/Klaus Peter Breyer.md"
+    assert shown["history"]  # the journal coffee still counts with them
+    assert "people/Klaus Peter Breyer.md" in {h["path"] for h in shown["history"]} | {shown["path"]}
+
+
+def test_rename_refuses_an_existing_name_and_changes_nothing(run: Run, vault: Path) -> None:
+    before = _snapshot(vault)
+    result = run("rename", "Klaus", "anna schmidt")
+    assert result.exit_code == 1
+    assert "'anna schmidt' is already a name of Anna Schmidt" in result.stderr
+    (vault / "people/Klaus Neu.md").write_bytes(b"\x00 a binary file, not a person")
+    result = run("rename", "Klaus", "Klaus Neu")
+    assert result.exit_code == 1
+    assert "people/Klaus Neu.md: a file with this name already exists" in result.stderr
+    (vault / "people/Klaus Neu.md").unlink()
+    assert _snapshot(vault) == before
+
+
+def test_rename_sanitises_the_file_name_and_dry_run_writes_nothing(run: Run, vault: Path) -> None:
+    before = _snapshot(vault)
+    dry = run.json("rename", "José", "José: the/Pilot", "--dry-run")
+    assert dry["new_path"] == "people/José- the-Pilot.md"
+    assert dry["links"] == ["journal/2026-11-20.md"]
+    assert _snapshot(vault) == before
+    assert run("rename", "José", "José: the/Pilot").exit_code == 0
+    text = (vault / "people/José- the-Pilot.md").read_text(encoding="utf-8")
+    assert text.startswith('---\nname: "José: the/Pilot"\n') and "aliases: [José Müller]" in text
+    assert "[[José- the-Pilot]]" in (vault / "journal/2026-11-20.md").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# archive
+
+
+def test_archive_leaves_due_and_keeps_history_and_numbers(run: Run, vault: Path) -> None:
+    due = run.json("due")
+    assert "Ed Miller" in {p["name"] for p in due["people"]}
+    shown = run.json("show", "Ed Miller")
+    profile = run.json("profile")
+    assert run("archive", "Ed Miller").exit_code == 0
+    assert "Ed Miller" not in {p["name"] for p in run.json("due")["people"]}
+    after = run.json("show", "Ed Miller")
+    assert after["status"] == "archived"
+
+    def strip(history: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [{k: v for k, v in h.items() if k != "line"} for h in history]  # the archived line moves them
+
+    assert strip(after["history"]) == strip(shown["history"]) and after["interactions"] == shown["interactions"]
+    assert after["friend_level"] == shown["friend_level"]
+    assert after["emails"] == shown["emails"] and after["phones"] == shown["phones"]
+    assert run.json("profile")["xp"] == profile["xp"]
+
+
+# ---------------------------------------------------------------------------
+# triage
+
+
+def _unclassified(run: Run) -> None:
+    for args in (
+        ("add", "Cat Four"),
+        ("add", "Bob Three", "--email", "bob@example.com"),
+        ("add", "Amy Two", "--tier", "A"),
+        ("add", "Zed One", "--role", "Founder"),
+    ):
+        assert run(*args).exit_code == 0
+    assert run("log", "Zed One", "coffee", "at the meetup", "--date", "2026-11-20").exit_code == 0
+
+
+def _diff(before: bytes, after: bytes) -> tuple[list[str], list[str]]:
+    import difflib
+
+    a, b = before.decode().splitlines(), after.decode().splitlines()
+    removed, added = [], []
+    for line in difflib.unified_diff(a, b, lineterm="", n=0):
+        if line.startswith("-") and not line.startswith("---"):
+            removed.append(line[1:])
+        elif line.startswith("+") and not line.startswith("+++"):
+            added.append(line[1:])
+    return removed, added
+
+
+def test_triage_classifies_skips_and_quits_midway(run: Run, vault: Path) -> None:
+    _unclassified(run)
+    before = _snapshot(vault)
+    # Zed (met recently): 2, pals, B · Amy (tier A): skip · Bob (newest of the rest): 3, keep circle, quit
+    # "No Header" is a person without closeness too: never reached
+    result = run("triage", input="2pb" + "s" + "3\rq")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("Zed One") < out.index("Amy Two") < out.index("Bob Three")
+    assert "Cat Four" not in out
+    assert "Founder" in out and "1 interaction, last 2026-11-20 coffee: at the meetup" in out
+    assert "Classified 2, skipped 1; 3 still unclassified." in out
+    after = _snapshot(vault)
+    changed = {rel for rel in after if after[rel] != before[rel]}
+    assert changed == {"people/Zed One.md", "people/Bob Three.md"}
+    removed, added = _diff(before["people/Zed One.md"], after["people/Zed One.md"])
+    assert removed == []
+    assert added == [
+        "closeness: 2",
+        "- 2026-11-24 closeness: none → 2",
+        "circle: pals",
+        "- 2026-11-24 circle: none → pals",
+        "tier: B",
+        "- 2026-11-24 tier: none → B",
+    ] or sorted(added) == sorted(
+        [
+            "closeness: 2",
+            "circle: pals",
+            "tier: B",
+            "- 2026-11-24 closeness: none → 2",
+            "- 2026-11-24 circle: none → pals",
+            "- 2026-11-24 tier: none → B",
+        ]
+    )
+    removed, added = _diff(before["people/Bob Three.md"], after["people/Bob Three.md"])
+    assert removed == [] and sorted(added) == ["- 2026-11-24 closeness: none → 3", "closeness: 3"]
+    shown = run.json("show", "Zed One")
+    assert (shown["closeness"], shown["circle"], shown["tier"]) == (2, "pals", "B")
+
+
+def test_triage_with_nobody_to_do(run: Run, vault: Path) -> None:
+    assert run("set", "No Header", "closeness", "4").exit_code == 0
+    result = run("triage")
+    assert result.exit_code == 0 and "Nobody to triage" in result.stdout
+
+
+def test_triage_writes_each_answer_at_once_through_set(run: Run, vault: Path) -> None:
+    _unclassified(run)
+    # the input ends after one answer (as if the terminal closed): that answer is kept
+    result = run("triage", "--limit", "1", input="1")
+    assert result.exit_code == 0
+    assert run.json("show", "Zed One")["closeness"] == 1
+    assert "- 2026-11-24 closeness: none → 1" in (vault / "people/Zed One.md").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# set --where
+
+
+def test_set_where_uses_lists_filters(run: Run, vault: Path) -> None:
+    listed = {p["name"] for p in run.json("list", "--circle", "creatives", "--tag", "berlin")}
+    assert listed == {"Klaus Breyer", "Anna Schmidt"}
+    before = _snapshot(vault)
+    dry = run("set", "--where", "circle=creatives,tag=berlin", "stage", "client", "--dry-run")
+    assert dry.exit_code == 0
+    assert "Would set stage = client on 2 of 2 matched:" in dry.stdout
+    assert "Anna Schmidt: contact → client" in dry.stdout
+    assert _snapshot(vault) == before
+    data = run.json("set", "--where", "circle=creatives", "--where", "tag=berlin", "stage", "client")
+    assert data["changed"] == 2 and data["backup"].startswith(".vaultcrm/backups/")
+    after = _snapshot(vault)
+    assert {rel for rel in after if after[rel] != before[rel]} == {"people/Klaus Breyer.md", "people/Anna Schmidt.md"}
+    removed, added = _diff(before["people/Anna Schmidt.md"], after["people/Anna Schmidt.md"])
+    assert removed == ["stage: contact"]
+    assert sorted(added) == ["- 2026-11-24 stage: contact → client", "stage: client"]
+    assert {p["name"] for p in run.json("list", "--stage", "client")} == listed
+    # nothing left to change: nothing written
+    again = run("set", "--where", "circle=creatives,tag=berlin", "stage", "client")
+    assert "nobody needs a change" in again.stdout
+
+
+def test_set_where_errors(run: Run) -> None:
+    assert run("set", "--where", "colour=red", "tier", "A").exit_code == 2
+    assert "unknown filter 'colour'" in run("set", "--where", "colour=red", "tier", "A").stderr
+    assert "not KEY=VALUE" in run("set", "--where", "circle", "tier", "A").stderr
+    assert "closeness must be 1, 2, 3 or 4" in run("set", "--where", "circle=pals", "closeness", "9").stderr
+    assert "no NAME" in run("set", "--where", "circle=pals", "Klaus", "tier", "A").stderr
+    assert run("set", "Klaus", "tier").exit_code == 2
+
+
+# ---------------------------------------------------------------------------
+# bulk writes through git, and interrupted
+
+
+@needs_git
+def test_bulk_commands_refuse_on_uncommitted_edits_in_git(run: Run, vault: Path) -> None:
+    commit_all(vault)
+    anna = vault / "people/Anna Schmidt.md"
+    anna.write_bytes(anna.read_bytes() + b"a thought not committed yet\n")
+    before = _snapshot(vault)
+    result = run("set", "--where", "circle=creatives", "tier", "A")
+    assert result.exit_code == 1
+    assert "set --where would change 1 file that git could not restore: people/Anna Schmidt.md" in result.stderr
+    result = run("rename", "Klaus", "Klaus B")  # Klaus knows Anna, but Anna does not link Klaus: allowed
+    assert result.exit_code == 0, result.output
+    assert "In git: review with `git diff`, undo with `git checkout --" in result.stdout
+    assert not (vault / ".vaultcrm/backups").exists()
+    result = run("rename", "Anna", "Anna S")
+    assert result.exit_code == 1 and "people/Anna Schmidt.md (uncommitted changes)" in result.stderr
+    assert _snapshot(vault)["people/Anna Schmidt.md"] == before["people/Anna Schmidt.md"]
+    forced = run("set", "--where", "circle=creatives", "tier", "A", "--force")
+    # Anna's edit and the renamed Klaus (not committed yet) are backed up: git cannot restore them
+    assert forced.exit_code == 0 and "Backed up 2 files to .vaultcrm/backups/" in forced.stdout
+    backup = next((vault / ".vaultcrm/backups").iterdir())
+    assert (backup / "people/Anna Schmidt.md").read_bytes() == before["people/Anna Schmidt.md"]
+
+
+def test_an_interrupted_bulk_write_leaves_each_file_old_or_new(
+    run: Run, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaultcrm import vault as vaultio
+
+    for i in range(8):
+        assert run("add", f"Person {i}", "--circle", "pals").exit_code == 0
+    before = _snapshot(vault)
+    # what a complete run writes
+    full = tmp_copy(vault)
+    assert run.__class__(full)("set", "--where", "circle=pals", "tier", "C").exit_code == 0
+    complete = _snapshot(full)
+    real = vaultio.atomic_write
+    calls = {"n": 0}
+
+    def failing(path: Path, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError(5, "Input/output error (simulated)")
+        real(path, data)
+
+    monkeypatch.setattr(vaultio, "atomic_write", failing)
+    result = run.runner.invoke(
+        __import__("vaultcrm.cli", fromlist=["cli"]).cli,
+        ["--vault", str(vault), "--today", TODAY, "set", "--where", "circle=pals", "tier", "C"],
+    )
+    assert result.exit_code == 1
+    after = _snapshot(vault)
+    states = {
+        rel: "old" if after[rel] == before[rel] else "new" if after[rel] == complete[rel] else "torn" for rel in after
+    }
+    assert "torn" not in states.values()
+    assert list(states.values()).count("new") == 3
+    assert not [p for p in vault.rglob("*.tmp")]
+
+
+def tmp_copy(vault: Path) -> Path:
+    target = vault.parent / "copy"
+    shutil.copytree(vault, target, ignore=shutil.ignore_patterns(".vaultcrm"))
+    return target
