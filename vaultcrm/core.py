@@ -370,6 +370,9 @@ class Vault:
             self._game = gamification.replay(
                 people, self.interactions(), changes, self.settings, self.today, deduplicated=True
             )
+            from .plugins import current
+
+            self._game = current().add_badges(self._game, self)  # plugin badges (vaultcrm_badges)
         return self._game
 
     # -- derived results, cached in the index --------------------------------
@@ -396,6 +399,9 @@ class Vault:
             raw = (self.root / settings_mod.SETTINGS_FILE).read_bytes()
         except OSError:
             raw = b""
+        from .plugins import current
+
+        raw += current().fingerprint().encode()  # loaded plugins change types, badges and sections
         return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
     # -- writing ------------------------------------------------------------
@@ -445,10 +451,11 @@ class Vault:
         self._after_write(person.path)
         return line
 
-    def set_value(self, person: Person, key: str, raw: Any) -> tuple[Any, Any, str | None]:
+    def set_value(self, person: Person, key: str, raw: Any, *, refresh: bool = True) -> tuple[Any, Any, str | None]:
         """Set a frontmatter key; closeness/stage/tier/circle also get a dated log line.
 
-        Returns (old value, new value, the reserved log line or None).
+        Returns (old value, new value, the reserved log line or None). A bulk
+        caller passes ``refresh=False`` and refreshes the index once at the end.
         """
         value = self.coerce(key, raw)
         old_raw = person.meta.get(key)
@@ -465,7 +472,8 @@ class Vault:
             return out
 
         vaultio.edit(self.root, person.path, apply)
-        self._after_write(person.path)
+        if refresh:
+            self._after_write(person.path)
         return old_raw, value, change_line
 
     def coerce(self, key: str, raw: Any) -> Any:

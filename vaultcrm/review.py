@@ -151,6 +151,30 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
         )
     tasks.sort(key=lambda t: (t["due"], t["text"]))
 
+    # Deals closing this week (and open deals whose close date has already passed)
+    from . import deals as deals_mod
+
+    found_deals = deals_mod.load(v)
+    deal_people = deals_mod.contacts(v, found_deals)
+    closing = []
+    for deal in found_deals:
+        if deal.close is None or deal.close > sunday or not deals_mod.is_open(deal, settings.deal_stages):
+            continue
+        who = deal_people.get(deal.contact or "")
+        closing.append(
+            {
+                "title": deal.title,
+                "link": f"[[{deal.path.rsplit('/', 1)[-1][:-3]}]]",
+                "stage": deal.stage,
+                "value": deals_mod.money(deal.value, deal.currency or deals_mod.DEFAULT_CURRENCY),
+                "close": deal.close,
+                "label": short_date(deal.close),
+                "overdue": deal.close < monday,
+                "person": who[1] if who else deal.contact,
+            }
+        )
+    closing.sort(key=lambda d: (d["close"], d["title"]))
+
     # Wins: last week's touches, level-ups, badges, moves up
     types = settings.types
     last_week = [
@@ -249,6 +273,7 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
         "reach_more": max(0, len(items) - REACH_LIMIT),
         "birthdays": birthdays,
         "tasks": tasks,
+        "deals": closing,
         "wins": {
             "touches": len(last_week),
             "people": touched_names,
@@ -261,7 +286,15 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
         "pipeline": pipeline,
         "mermaid": mermaid,
         "heatmap": f"assets/{week_label(year, week)}-activity.svg",
+        "plugin_sections": _plugin_sections(v, week_label(year, week), monday),
     }
+
+
+def _plugin_sections(v: Vault, week: str, monday: dt.date) -> list[str]:
+    """Sections from plugins (vaultcrm_review_sections), rendered; shown after the built-in ones."""
+    from .plugins import current
+
+    return current().render_review_sections(v, week, monday)
 
 
 def link(d: dict[str, Any]) -> str:

@@ -126,6 +126,7 @@ class Settings:
     folders: Folders = field(default_factory=Folders)
     deal_stages: tuple[str, ...] = ("lead", "qualified", "proposal", "won", "lost")
     reply_within: int = 14  # days after a template message in which an inbound touch is its reply
+    phone_region: str | None = None  # import.default_region: reads phone numbers without a country code
     me_name: str | None = None  # `me: {name: …}`: how message templates sign
     interests: tuple[str, ...] = ()  # `me: {interests: […]}`: tags you count as your interests
     plugins: tuple[str, ...] = ()
@@ -273,17 +274,21 @@ def _str_list(p: _Problems, data: dict[str, Any], key: str, default: tuple[str, 
 
 def load(root: Path) -> Settings:
     """Read ``root/vaultcrm.yaml`` (missing file → all defaults)."""
+    from .plugins import current
+
+    extra = current().interaction_types()  # plugin types (vaultcrm_interaction_types), clash-free
     path = root / SETTINGS_FILE
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        return Settings()
+        return parse("", extra_types=extra) if extra else Settings()
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"cannot read settings: {exc}", path=SETTINGS_FILE) from None
-    return parse(text)
+    return parse(text, extra_types=extra)
 
 
-def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
+def parse(text: str, path: str = SETTINGS_FILE, extra_types: list[InteractionType] | None = None) -> Settings:
+    """Settings from YAML text; ``extra_types`` (from plugins) join the defaults, under the file's ``types:``."""
     from . import yamlio
 
     try:
@@ -337,6 +342,8 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
     kw["levels"] = levels
 
     types = dict(base.types)
+    for extra in extra_types or ():
+        types.setdefault(extra.kind, extra)
     if "types" in data:
         raw = data["types"]
         if not isinstance(raw, dict):
@@ -446,6 +453,17 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
             kw["reply_within"] = parse_duration(data["reply_within"]) or 0
         except ValueError as exc:
             p.add(("reply_within",), str(exc))
+    region = data.get("phone_region")
+    if isinstance(data.get("import"), dict) and data["import"].get("default_region") is not None:
+        region = data["import"]["default_region"]
+    elif data.get("import") is not None and not isinstance(data.get("import"), dict):
+        p.add(("import",), "expected a mapping such as {default_region: DE}")
+    if region is not None:
+        if isinstance(region, str) and re.fullmatch(r"[A-Za-z]{2}", region.strip()):
+            kw["phone_region"] = region.strip().upper()
+        else:
+            where = ("import", "default_region") if isinstance(data.get("import"), dict) else ("phone_region",)
+            p.add(where, "expected a two-letter country code such as DE, FR, US")
     if data.get("me") is not None:
         me = data["me"]
         if not isinstance(me, dict):
@@ -511,6 +529,8 @@ def parse(text: str, path: str = SETTINGS_FILE) -> Settings:
         "deal_stages",
         "reply_within",
         "me",
+        "import",
+        "phone_region",
         "plugins",
     }
     kw["unknown"] = tuple(sorted(str(k) for k in data if str(k) not in known))

@@ -193,6 +193,11 @@ def log(
         from ..gamification import diff
 
         gain = diff(before, v.game())
+    from .. import logline, plugins
+
+    written = logline.parse(line)
+    if written is not None:  # plugins react (vaultcrm_after_log); one that fails is reported
+        plugins.current().after_log(v, person, written)
     when = when or v.today
     if when > v.today:
         output.warn(f"{line[2:12]} is in the future: it counts from that day on")
@@ -271,6 +276,20 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
             "line": t.line,
         }
         for t in tasks
+    ]
+    from ..deals import number, of_person
+
+    data["deals"] = [
+        {
+            "title": d.title,
+            "path": d.path,
+            "stage": d.stage,
+            "value": number(d.value) if d.value is not None else None,
+            "currency": d.currency,
+            "close": d.close.isoformat() if d.close else None,
+            "overdue": bool(d.close and d.close < v.today),
+        }
+        for d in of_person(v, p)
     ]
     health = v.health(p)
     friend = v.friend_level(p) if v.gamification else None
@@ -375,6 +394,14 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
         for t in d["tasks"]:
             due = f" (due {t['due']})" if t["due"] else ""
             click.echo(f"  [ ] {t['text']}{due}")
+    if d.get("deals"):
+        from ..deals import money
+
+        click.echo("")
+        click.echo(st("Open deals", bold=True))
+        for deal in d["deals"]:
+            close = f" · close {deal['close']}" + (" (overdue)" if deal["overdue"] else "") if deal["close"] else ""
+            click.echo(f"  {deal['title']} · {deal['stage']} · {money(deal['value'], deal['currency'])}{close}")
 
 
 # ---------------------------------------------------------------------------

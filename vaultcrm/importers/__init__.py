@@ -48,6 +48,18 @@ _OPTIONAL = ("obsidian",)
 def sources() -> dict[str, Source]:
     """Every importer by name, in detection order: the built-in ones, then plugins'.
 
+    All come through the ``vaultcrm_importers`` hook (:mod:`vaultcrm.plugins`): the built-in
+    plugin returns :func:`builtin_sources`, installed and vault plugins add theirs after
+    (alphabetically by plugin; a name already taken is skipped with a warning).
+    """
+    from ..plugins import current
+
+    return current().importers()
+
+
+def builtin_sources() -> dict[str, Source]:
+    """vaultcrm's own importers, in detection order.
+
     Built-in modules implement the :class:`Source` protocol at module level (``name``,
     ``sniff``, ``read``).
     """
