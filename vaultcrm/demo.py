@@ -458,6 +458,30 @@ def demo_files(today: dt.date) -> dict[str, str]:
     log("Henrik Dahl", today - dt.timedelta(days=330), "tier: C → B")
     log("Sofia Marquez", today - dt.timedelta(days=180), "stage: prospect → client")
 
+    # message templates (templates/messages/reconnect/a.md and b.md): sends and their replies,
+    # older than each person's last touch so that nobody's status changes (`vaultcrm ab`)
+    sends = [
+        ("Oliver Grant", 240, "a", (3, "message: good to hear from you! [dir:: in]")),
+        ("Chiara Romano", 250, "a", None),
+        ("Gabriel Silva", 230, "a", None),
+        ("Leila Haddad", 260, "a", (6, "call: long catch-up after my message")),
+        ("Julia Nowak", 245, "a", None),
+        ("Tariq Aziz", 235, "a", None),
+        ("Kwame Mensah", 240, "b", (1, "message: yes, let's talk next week [dir:: in]")),
+        ("Amara Nwosu", 255, "b", (2, "email: happy to chat about research ops [dir:: in]")),
+        ("Nadia Petrova", 238, "b", None),
+        ("Ethan Brooks", 248, "b", (9, "coffee: met near his office")),
+        ("Victor Lindgren", 232, "b", (4, "message: sent me his new game [dir:: in]")),
+        ("Anya Kowalczyk", 252, "b", None),
+        ("Felix Bauer", 236, "b", (1, "message: thanks for thinking of me [dir:: in]")),
+    ]
+    for name, ago, variant, reply in sends:
+        sent = today - dt.timedelta(days=ago)
+        log(name, sent, f"message: [dir:: out] [template:: reconnect/{variant}]")
+        if reply is not None:
+            log(name, sent + dt.timedelta(days=reply[0]), reply[1])
+    log("Amara Nwosu", today - dt.timedelta(days=200), "stage: stranger → suspect")
+
     # people files
     for spec in PEOPLE:
         fm: list[str] = [f"name: {_fmt_value(spec.name)}"]
@@ -550,11 +574,25 @@ def demo_files(today: dt.date) -> dict[str, str]:
         ("Lumen data-cleaning workshop", "Clara Benedetti", "qualified", 6500, 45),
         ("Kwame logistics research", "Kwame Mensah", "lead", 9000, 90),
         ("Kestrel & Finch retainer", "Henrik Dahl", "won", 18000, -200),
+        ("Northwind brand refresh", "Aiko Tanaka", "proposal", 4800, 6 - today.weekday()),  # closes this Sunday
     ]
     for title, contact, stage, value, close in deals:
+        # the deal's ## Log dates each stage it passed (newest first), as `vaultcrm deal move` writes
+        path = ["none", "lead", "qualified", "proposal", "won"]
+        steps = path[: path.index(stage) + 1]
+        history = [
+            f"- {(today - dt.timedelta(days=30 * (len(steps) - i) + min(close, 0) * -1)).isoformat()} "
+            f"stage: {old} → {new}"
+            for i, (old, new) in enumerate(zip(steps, steps[1:], strict=False), start=1)
+        ]
+        todo = ""
+        if title == "Blue Harbor retainer 2027":
+            todo = f"\n## Tasks\n- [ ] send the revised proposal 📅 {(today + dt.timedelta(days=3)).isoformat()}\n"
         files[f"deals/{title}.md"] = (
             f'---\ncontact: "[[{contact}]]"\nstage: {stage}\nvalue: {value}\ncurrency: EUR\n'
-            f"close: {(today + dt.timedelta(days=close)).isoformat()}\n---\n"
+            f"close: {(today + dt.timedelta(days=close)).isoformat()}\n---\n\n## Log\n"
+            + "".join(line + "\n" for line in reversed(history))
+            + todo
         )
 
     # daily notes: touches written where they happened

@@ -150,7 +150,7 @@ def ab(app: App, template: str | None) -> None:
         total = sum(r["sends"] for r in t["variants"])
         click.echo(st(f"{t['template']}", bold=True) + f" · {total} send{'' if total == 1 else 's'}")
         output.table(
-            ["variant", "sends", "replies", "reply rate", "95% interval", "P(best)", "median days", "moved closer"],
+            ["variant", "sends", "replies", "reply rate", "95% interval", "P(best)", "median days", "moved closer/up"],
             [_row(r) for r in t["variants"]],
         )
         click.echo(t["verdict"]["message"].capitalize() + ".")
