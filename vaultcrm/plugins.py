@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from . import hooks
-from .errors import UsageError
+from .errors import VaultCRMError
 from .hooks import hookimpl
 
 if TYPE_CHECKING:
@@ -225,12 +225,12 @@ def resolve_vault_plugin(root: Path, file: str) -> Path:
         if cand.is_file():
             path = cand.resolve()
             if path.parent != folder or path.suffix != ".py":
-                raise UsageError(
+                raise VaultCRMError(
                     f"'{file}' is not a vault plugin",
                     hint=f"vault plugins are the .py files in {VAULT_PLUGIN_DIR}/",
                 )
             return path
-    raise UsageError(f"no such plugin file: '{file}'", hint=f"vault plugins live in {VAULT_PLUGIN_DIR}/")
+    raise VaultCRMError(f"no such plugin file: '{file}'", hint=f"vault plugins live in {VAULT_PLUGIN_DIR}/")
 
 
 def trust(root: Path, file: str) -> tuple[str, str]:
