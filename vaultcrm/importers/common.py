@@ -33,6 +33,13 @@ def clean(value: str | None) -> str | None:
     return value or None
 
 
+def multiline(value: str | None) -> str | None:
+    """Free text (notes) with LF line ends, trimmed; None if empty."""
+    if value is None:
+        return None
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip() or None
+
+
 def one_line(value: str | None) -> str | None:
     """Trimmed text with every run of whitespace (line breaks too) as one space; None if empty."""
     if value is None:

@@ -26,7 +26,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .common import CsvRow, add_unique, add_url, base_name, clean, csv_rows, first_record, one_line, parse_birthday
+from .common import (
+    CsvRow,
+    add_unique,
+    add_url,
+    base_name,
+    clean,
+    csv_rows,
+    first_record,
+    multiline,
+    one_line,
+    parse_birthday,
+)
 from .encoding import decode
 from .record import Record, Skipped
 
@@ -135,7 +146,7 @@ def _record(row: CsvRow, locator: str) -> Record | Skipped:
     record.birthday = parse_birthday(birthday)
     if birthday and record.birthday is None:
         record.extra["birthday_text"] = birthday
-    record.notes = clean(cells.get("Notes"))
+    record.notes = multiline(cells.get("Notes"))
     for label in _values(cells.get("Labels") or cells.get("Group Membership")):
         if not label.startswith("*"):  # Google's system groups: * myContacts, * starred …
             add_unique(record.tags, label)

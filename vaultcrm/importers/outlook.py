@@ -19,7 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .common import CsvRow, add_unique, add_url, base_name, clean, csv_rows, first_record, one_line, parse_birthday
+from .common import (
+    CsvRow,
+    add_unique,
+    add_url,
+    base_name,
+    csv_rows,
+    first_record,
+    multiline,
+    one_line,
+    parse_birthday,
+)
 from .encoding import decode
 from .record import Record, Skipped
 
@@ -96,10 +106,9 @@ def _record(row: CsvRow, locator: str) -> Record | Skipped:
         add_url(record.urls, record.handles, get(key))
 
     for kind in _ADDRESSES:
-        parts = [
-            get(f"{kind} {field}")
-            for field in ("Street", "Street 2", "Street 3", "Postal Code", "City", "State", "Country/Region")
-        ]
+        town = " ".join(p for p in (get(f"{kind} Postal Code"), get(f"{kind} City")) if p)
+        parts = [get(f"{kind} {field}") for field in ("Street", "Street 2", "Street 3")]
+        parts += [town, get(f"{kind} State"), get(f"{kind} Country/Region")]
         text = ", ".join(p for p in parts if p)
         if text:
             add_unique(record.addresses, text)
@@ -120,7 +129,7 @@ def _record(row: CsvRow, locator: str) -> Record | Skipped:
     anniversary = parse_birthday(get("Anniversary"))
     if anniversary:
         record.extra["anniversary"] = anniversary
-    record.notes = clean(cells.get("Notes"))
+    record.notes = multiline(cells.get("Notes"))
     for tag in (get("Categories") or "").split(";"):
         add_unique(record.tags, tag)
 

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .common import add_unique, add_url, base_name, handle_from_url, parse_birthday
+from .common import add_unique, add_url, base_name, handle_from_url, multiline, parse_birthday
 from .encoding import decode, decode_bytes, repair_mojibake
 from .record import ImportFormatError, Record, Skipped
 
@@ -328,7 +328,7 @@ def _record(props: list[Prop], locator: str, line: int) -> Record | Skipped:
             if record.location is None:
                 record.location = _component(parts, 3)
         elif key == "NOTE":
-            note = _text(prop)
+            note = multiline(_text(prop))
             if note:
                 notes.append(note)
         elif key == "BDAY":
