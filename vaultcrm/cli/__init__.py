@@ -117,6 +117,20 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) 
 class VaultGroup(click.Group):
     """The root group: one exit point for every error (jrnl's habit)."""
 
+    _plugin_commands: tuple[str, ...] = ()
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        # plugins load before parsing, so that their commands are in --help and can run
+        from .. import plugins
+
+        for name in self._plugin_commands:  # the previous invocation's (one process, many runs in tests)
+            self.commands.pop(name, None)
+        loaded = plugins.load(plugins.vault_root_from_args(args), warn=output.warn)
+        self._plugin_commands = tuple(loaded.install_commands(self))
+        return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -194,4 +208,4 @@ def main() -> None:
     cli(prog_name="vaultcrm")
 
 
-from . import cleanup, deals, due, game, insights, messages, people, review, search, setup, sync, watch  # noqa: E402,F401  (commands register themselves)
+from . import cleanup, deals, due, export, game, imports, insights, messages, network, people, plugins, review, search, setup, sync, watch  # noqa: E402,F401  (commands register themselves)

@@ -283,7 +283,7 @@ def merge_text(text: str, records: list[Record], ctx: Context) -> Result:
 
     # names → aliases
     name = _scalar_str(fm.get("name")) if fm.get("name") is not None else ""
-    known = {norm.name_key(n) for n in [name, *_strs(fm.get("aliases")), *_strs(fm.get("alias"))] if n}
+    known = {norm.name_key(n) for n in [name, *_strs(fm.get("aliases"))] if n}  # `alias:` is adopted too
     aliases: list[str] = []
     for rec in records:
         if rec.is_org:
@@ -373,6 +373,11 @@ def merge_text(text: str, records: list[Record], ctx: Context) -> Result:
                 continue
             if isinstance(value, str):
                 value = _one_line(value)
+                if key in ("birthday", "met") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    try:
+                        value = dt.date.fromisoformat(value)
+                    except ValueError:
+                        pass
             current = fm.get(key)
             if current is None or (isinstance(current, str) and not current.strip()):
                 fm.set(key, value)
@@ -511,6 +516,7 @@ class MergeInto:
     text: str = ""
     changes: list[str] = field(default_factory=list)
     photo: tuple[str, bytes] | None = None
+    log: bool = True  # write the import's `note:` log line (not when a note is adopted in place)
 
 
 @dataclass
@@ -658,18 +664,43 @@ def build_plan(
                 plan.problems.append(f"{unreadable[k]}: frontmatter cannot be parsed; {ent.name} goes to a new note")
                 break
         fresh.append((ent, recs, why))
+    adopted = set(extra_targets or {})
     for path, recs in (extra_targets or {}).items():
         old = targets.get(path)
         targets[path] = ((old[0] if old else []) + recs, old[1] if old else "file")
 
-    # suggestions: new people whose names resemble someone's (blocked by family name)
+    # suggestions: new people whose names resemble someone's (blocked by family name); a
+    # record with a name only ("Kate Okafor" from Facebook) that resembles someone is held
+    # back rather than made a second note for one person
     new_index = match.VaultIndex(ent for ent, _, _ in fresh)
-    for ent, _recs, _why in fresh:
-        for ref, score, reason in match.suggestions_for(ent, vindex, set())[:3]:
+    kept: list[tuple[match.Entity, list[Record], str]] = []
+    for ent, recs, why in fresh:
+        found = [(ref, score, reason) for ref, score, reason in match.suggestions_for(ent, vindex, set())[:3]]
+        found_new = [
+            (new_index.entities[ref].name, score, reason, ref)
+            for ref, score, reason in match.suggestions_for(ent, new_index, set())[:3]
+        ]
+        name_only = not any(True for _ in ent.keys())
+        strong_new = [f for f in found_new if any(True for _ in new_index.entities[f[3]].keys())]
+        if name_only and (found or strong_new):
+            other, score, reason = (found[0] if found else strong_new[0][:3])
+            for r in recs:
+                plan.skipped.append(
+                    Skipped(
+                        r.locator,
+                        f"held back: only a name, which resembles {other} ({reason}); "
+                        f"to merge it, add '{ent.name}' to that person's aliases and import again",
+                    )
+                )
+            plan.suggestions.append(match.Suggestion(other, ent.name, score, reason + ", held back"))
+            continue
+        kept.append((ent, recs, why))
+        for ref, score, reason in found:
             plan.suggestions.append(match.Suggestion(ref, ent.name, score, reason))
-        for ref, score, reason in match.suggestions_for(ent, new_index, set())[:3]:
-            if ref > ent.ref:
-                plan.suggestions.append(match.Suggestion(new_index.entities[ref].name, ent.name, score, reason))
+        for name, score, reason, ref in found_new:
+            if ref > ent.ref and not (name_only and ref in {f[3] for f in strong_new}):
+                plan.suggestions.append(match.Suggestion(name, ent.name, score, reason))
+    fresh = kept
     for i, j, reason in ambiguous:
         plan.suggestions.append(match.Suggestion(entities[i].name, entities[j].name, 90, reason))
 
@@ -683,13 +714,15 @@ def build_plan(
             plan.problems.append(f"{path}: cannot be read ({exc}); not changed")
             continue
         stem = path.rsplit("/", 1)[-1][:-3]
-        pctx = replace(ctx, photo_name=_photo_name(stem, recs))
+        pctx = replace(ctx, photo_name=_photo_name(stem, recs), log_import=path not in adopted)
         try:
             res = merge_text(text, recs, pctx)
         except WriteRefused as exc:
             plan.problems.append(f"{path}: {exc.message}; not changed")
             continue
-        item = MergeInto(path, person.name if person else stem, recs, key, res.text, res.changes, res.photo)
+        item = MergeInto(
+            path, person.name if person else stem, recs, key, res.text, res.changes, res.photo, pctx.log_import
+        )
         (plan.merges if res.text != text else plan.unchanged).append(item)
 
     # new notes
@@ -787,7 +820,7 @@ def apply(v: Vault, plan: Plan, *, force: bool = False, what: str = "import") ->
             out.written.append(note.path)
         for m in plan.merges:
             stem = m.path.rsplit("/", 1)[-1][:-3]
-            mctx = replace(ctx, photo_name=_photo_name(stem, m.records))
+            mctx = replace(ctx, photo_name=_photo_name(stem, m.records), log_import=m.log)
             recs = m.records
             if vaultio.edit(v.root, m.path, lambda t, recs=recs, mctx=mctx: merge_text(t, recs, mctx).text):
                 out.written.append(m.path)
