@@ -343,3 +343,54 @@ def test_the_review_shows_deals_closing_this_week(vault: Path, run: Run) -> None
         "- 10 Nov: [[Late one]] · lead · 300 EUR (Anna Schmidt) · close date passed",
         "- 27 Nov: [[Website relaunch]] · lead · 12,000 EUR (Klaus Breyer)",
     ]
+
+
+# ---------------------------------------------------------------------------
+# Writers read back (property tests)
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from vaultcrm import logline, yamlio  # noqa: E402
+from vaultcrm.deals import deal_text, task_line  # noqa: E402
+
+_words = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\n\r"), max_size=40
+)
+_dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=_words.filter(lambda t: t.split() and "[" not in t and "📅" not in t and "✅" not in t), due=st.none() | _dates
+)
+def test_a_task_line_reads_back_as_the_same_open_task(text: str, due: dt.date | None) -> None:
+    line = task_line(text, due)
+    parsed = logline.parse_task(line)
+    assert parsed is not None and parsed.open
+    assert parsed.dates.get("due") == due
+    assert logline.task_description(parsed.text) == " ".join(text.split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    contact=_words.filter(lambda t: t.strip() and not set(t) & set("[]|#^/")),  # as a person's name can be
+    stage=st.sampled_from(STAGES),
+    value=st.none()
+    | st.integers(min_value=0, max_value=10**9)
+    | st.floats(min_value=0, max_value=1e9).map(lambda f: round(f, 2)),
+    currency=st.sampled_from(["EUR", "USD", "CHF", "on", "no", "0123"]),
+    close=st.none() | _dates,
+)
+def test_a_new_deal_file_reads_back(
+    contact: str, stage: str, value: float | None, currency: str, close: dt.date | None
+) -> None:
+    from vaultcrm import document
+
+    text = deal_text(contact.strip(), stage, value, currency, close, TODAY)
+    fm = yamlio.load(document.split(text).header)
+    deal = parse_deal("deals/X.md", {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in fm.items()})
+    assert deal.contact == contact.strip()
+    assert (deal.stage, deal.currency, deal.close, deal.problems) == (stage, currency, close, ())
+    assert deal.value == value
+    assert text.endswith(f"## Log\n- 2026-11-24 stage: none → {stage}\n")
