@@ -465,13 +465,7 @@ class Vault:
             if old != value:
                 change_line = logline.format_change(self.today, key, old, value)
 
-        def apply(text: str) -> str:
-            out = document.remove_key(text, key) if value is None else document.set_key(text, key, value)
-            if change_line and out != text:
-                out = document.add_to_section(out, "Log", change_line, self.today.isoformat())
-            return out
-
-        vaultio.edit(self.root, person.path, apply)
+        vaultio.edit(self.root, person.path, lambda text: apply_set(text, key, value, change_line, self.today))
         if refresh:
             self._after_write(person.path)
         return old_raw, value, change_line
@@ -584,6 +578,17 @@ class Vault:
         vaultio.create_new(self.root, rel, text)
         self._after_write(rel)
         return rel
+
+
+def apply_set(text: str, key: str, value: Any, change_line: str | None, today: dt.date) -> str:
+    """The edit `set` makes to a file's text: the key (removed when None) and the reserved log line.
+
+    Pure and module-level, so that `set --where` can run it in worker processes.
+    """
+    out = document.remove_key(text, key) if value is None else document.set_key(text, key, value)
+    if change_line and out != text:
+        out = document.add_to_section(out, "Log", change_line, today.isoformat())
+    return out
 
 
 def nfc(text: str) -> str:
