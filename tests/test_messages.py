@@ -209,6 +209,16 @@ def test_ab_figures_for_a_hand_built_history(tmp_path: Path) -> None:
     assert t["verdict"]["message"].startswith("not enough data to tell: b leads with a")
 
 
+def test_the_figures_are_the_same_when_the_whole_vault_is_resolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vault with very many recipients reads every interaction at once: same figures."""
+    root = make_vault(tmp_path / "v")
+    few = json.loads(invoke(root, "ab", "--json").stdout)
+    monkeypatch.setattr(messages, "BULK_PEOPLE", 1)
+    assert json.loads(invoke(root, "ab", "--json").stdout) == few
+
+
 def test_ab_table_and_the_not_enough_data_rule(tmp_path: Path) -> None:
     root = make_vault(tmp_path / "v", {k: v for k, v in HISTORY.items() if k.startswith("A")})
     result = invoke(root, "ab")

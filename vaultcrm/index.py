@@ -617,6 +617,14 @@ class Index:
         rows = self.conn.execute(f"SELECT DISTINCT path FROM links WHERE key IN ({marks})", keys)
         return [r[0] for r in rows]
 
+    def paths_with_field(self, key: str) -> list[str]:
+        """Files with an interaction that may carry the inline field ``key`` (a superset: the
+        packed fields column is searched as text; callers check the parsed fields)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT path FROM entries WHERE reserved = 0 AND instr(fields, ?) > 0 ORDER BY path", (key,)
+        )
+        return [r[0] for r in rows]
+
     def search(self, query: str, limit: int = 50) -> list[str]:
         """Paths of files whose text matches ``query`` (FTS5 syntax), best first."""
         rows = self.conn.execute("SELECT path FROM fts WHERE fts MATCH ? ORDER BY bm25(fts) LIMIT ?", (query, limit))
@@ -661,10 +669,23 @@ class Index:
         paths: Iterable[str] | None = None,
         reserved: bool = False,
         between: tuple[dt.date, dt.date] | None = None,
+        shared: Iterable[str] | None = None,
     ) -> list[Entry]:
-        """Entries: all, of some files, only the reserved setting lines, or dated within ``between``."""
+        """Entries: all, of some files, only the reserved setting lines, or dated within ``between``.
+
+        ``shared`` (the lower-case type words of intros) keeps only the entries that can have
+        two or more participants: with ``[with:: …]``, or links in a daily note, a task or an
+        intro line (the network's co-mentions, without resolving the whole vault)."""
         cols = "path, line, source, date, time, type, text, fields, links, with_, tags, owner, reserved, old, new, norm"
-        if between is not None:
+        if shared is not None:
+            words = sorted(set(shared))
+            marks = ", ".join("?" for _ in words) or "NULL"
+            rows = self.conn.execute(
+                f"SELECT {cols} FROM entries WHERE reserved = 0 AND (with_ != '' OR (links != '' AND "
+                f"(source != 'log' OR lower(type) IN ({marks})))) ORDER BY date, path, line",
+                words,
+            ).fetchall()
+        elif between is not None:
             rows = self.conn.execute(
                 f"SELECT {cols} FROM entries WHERE date >= ? AND date <= ? ORDER BY date, path, line",
                 (between[0].isoformat(), between[1].isoformat()),

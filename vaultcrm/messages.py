@@ -423,29 +423,58 @@ def check_variant(v: Vault, spec: str) -> tuple[str, str]:
     return name, variant
 
 
-def history(v: Vault) -> tuple[list[Send], dict[str, list[Touch]]]:
-    """Every send (interactions with a ``template`` field that reached someone, not inbound) and
-    every touch per person."""
-    types = v.settings.types
+BULK_PEOPLE = 1500  # from this many people with sends on, resolve the whole vault at once
+
+
+def history(v: Vault, template: str | None = None) -> tuple[list[Send], dict[str, list[Touch]]]:
+    """The sends (interactions with a ``template`` field that reached someone and are not
+    inbound; only ``template``'s when given) and the touches of the people they went to.
+
+    Only the files that hold a ``template`` field are resolved to find the sends, and only
+    their recipients' interactions are read (a large vault with a few hundred sends stays
+    fast); with very many recipients the whole vault is resolved once instead.
+    """
+    from . import events
+
+    files = v.index.paths_with_field("template")
+    if not files:
+        return [], {}
     sends: list[Send] = []
+    for it in events.resolve(v.index.entries(files), v.settings, v.lookup):
+        parsed = _send_spec(it)
+        if parsed is not None and (template is None or parsed[0] == template):
+            for person in it.participants:
+                sends.append(Send(person, parsed[0], parsed[1], it.date, it.entry.path, it.entry.line))
+    people = sorted({s.person for s in sends})
+    types = v.settings.types
     touches: dict[str, list[Touch]] = defaultdict(list)
-    for it in v.interactions():
-        spec = it.entry.fields.get("template") if it.entry.fields else None
-        if spec and it.reached and it.direction != "in":
-            parsed = parse_spec(spec)
-            if parsed is not None:
-                for person in it.participants:
-                    sends.append(Send(person, parsed[0], parsed[1], it.date, it.entry.path, it.entry.line))
+    if len(people) >= BULK_PEOPLE:
+        wanted = set(people)
+        items = [(p, it) for it in v.interactions() for p in it.participants if p in wanted]
+    else:
+        items = []
+        for path in people:
+            person = v.index.person(path)
+            if person is not None:
+                items += [(path, it) for it in v.interactions_of(person)]
+    for path, it in items:
+        if _send_spec(it) is not None:
             continue  # a send is never its own reply
-        if not types[it.kind].touch or not it.reached:
-            continue
-        for person in it.participants:
-            touches[person].append(Touch(it.date, it.kind, it.direction))
+        if types[it.kind].touch and it.reached:
+            touches[path].append(Touch(it.date, it.kind, it.direction))
     return sends, dict(touches)
 
 
-def all_outcomes(v: Vault) -> list[Outcome]:
-    sends, touches = history(v)
+def _send_spec(it: Any) -> tuple[str, str] | None:
+    """(template, variant) when the interaction is a send: a ``template`` field, reached, not inbound."""
+    spec = it.entry.fields.get("template") if it.entry.fields else None
+    if not spec or not it.reached or it.direction == "in":
+        return None
+    return parse_spec(spec)
+
+
+def all_outcomes(v: Vault, template: str | None = None) -> list[Outcome]:
+    sends, touches = history(v, template)
     return outcomes(sends, touches, v.settings.reply_within, v.today)
 
 
@@ -515,7 +544,7 @@ def draft(v: Vault, person: Person, template: str, variant: str | None = None) -
         name, variant = check_variant(v, f"{template}/{variant}")
         how = "given"
     else:
-        tally = tallies(all_outcomes(v), template)
+        tally = tallies(all_outcomes(v, template), template)
         choice = choose_variant(variants, tally, template, person.path, v.today)
         variant, how = choice.variant, choice.how
     rel = f"{messages_dir(v)}/{template}/{variant}.md"
@@ -531,7 +560,7 @@ def draft(v: Vault, person: Person, template: str, variant: str | None = None) -
 def ab(v: Vault, template: str | None = None) -> dict[str, Any]:
     """The A/B report: every template with sends or variant files (or just ``template``)."""
     known = templates(v)
-    items = all_outcomes(v)
+    items = all_outcomes(v, template)
     if template is not None:
         names = [template]
         if template not in known and not any(o.send.template == template for o in items):
