@@ -454,9 +454,9 @@ def history(v: Vault, template: str | None = None) -> tuple[list[Send], dict[str
     else:
         items = []
         for path in people:
-            person = v.index.person(path)
-            if person is not None:
-                items += [(path, it) for it in v.interactions_of(person)]
+            record = v.index.person(path)
+            if record is not None:
+                items += [(path, it) for it in v.interactions_of(record)]
     for path, it in items:
         if _send_spec(it) is not None:
             continue  # a send is never its own reply

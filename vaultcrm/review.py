@@ -160,7 +160,7 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
     for deal in found_deals:
         if deal.close is None or deal.close > sunday or not deals_mod.is_open(deal, settings.deal_stages):
             continue
-        who = deal_people.get(deal.contact or "")
+        contact = deal_people.get(deal.contact or "")
         closing.append(
             {
                 "title": deal.title,
@@ -170,7 +170,7 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
                 "close": deal.close,
                 "label": short_date(deal.close),
                 "overdue": deal.close < monday,
-                "person": who[1] if who else deal.contact,
+                "person": contact[1] if contact else deal.contact,
             }
         )
     closing.sort(key=lambda d: (d["close"], d["title"]))
@@ -258,6 +258,21 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
         )
     reconnect.sort(key=lambda r: (r["tier"], r["last"], r["name"]))
 
+    # Suggested introductions (docs/network.md): the best pairs, each person once
+    from .network import intros_report
+
+    intros: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for sug in intros_report(v, 50):
+        if sug["a_path"] in used or sug["b_path"] in used:
+            continue
+        used.update((sug["a_path"], sug["b_path"]))
+        a_link = link({"path": sug["a_path"], "name": sug["a"]})
+        b_link = link({"path": sug["b_path"], "name": sug["b"]})
+        intros.append({"a": a_link, "b": b_link, "why": " · ".join(sug["why"])})
+        if len(intros) == 3:
+            break
+
     stages = Counter(d["stage"] for d in summaries if d["stage"])
     pipeline = [{"stage": s, "count": stages.get(s, 0)} for s in settings.stages]
     mermaid = mermaid_funnel(pipeline)
@@ -283,6 +298,7 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
         },
         "cooling": cooling[:10],
         "reconnect": reconnect[:5],
+        "intros": intros,
         "pipeline": pipeline,
         "mermaid": mermaid,
         "heatmap": f"assets/{week_label(year, week)}-activity.svg",

@@ -153,7 +153,8 @@ def ab(app: App, template: str | None) -> None:
             ["variant", "sends", "replies", "reply rate", "95% interval", "P(best)", "median days", "moved closer/up"],
             [_row(r) for r in t["variants"]],
         )
-        click.echo(t["verdict"]["message"].capitalize() + ".")
+        message = t["verdict"]["message"]
+        click.echo(message[:1].upper() + message[1:] + ".")
     click.echo("")
     click.echo(
         f"A reply: an inbound touch within {data['reply_within']} days of the send; "
