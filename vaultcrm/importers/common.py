@@ -192,7 +192,8 @@ def add_url(urls: list[str], handles: dict[str, str], url: str | None) -> None:
 
 
 def add_unique(values: list[str], value: str | None) -> None:
-    value = clean(value)
+    """Append a one-line value (an e-mail, a phone, a tag) unless empty or already there."""
+    value = one_line(value)
     if value and value not in values:
         values.append(value)
 

@@ -95,16 +95,18 @@ def decode(data: bytes, *, repair: bool = True) -> str:
 
     Newlines are left as they are (CSV and vCard readers need to see CRLF inside fields).
     """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
     encoding = detect_encoding(data)
     if encoding == "mixed":
         text = "".join(decode_bytes(line) for line in data.splitlines(keepends=True))
     elif encoding == "cp1252":
         text = _cp1252(data)
+    elif encoding == "utf-8":
+        text = data.decode("utf-8")
     else:
-        text = data.decode(encoding, errors="replace")
-        if "\ufffd" in text and encoding.startswith("utf-16"):
-            # an odd number of bytes (a truncated file): drop the broken last unit
-            text = text.replace("\ufffd", "")
+        # UTF-16/32: an odd byte count (a truncated file) or a lone surrogate is dropped
+        text = data.decode(encoding, errors="replace").replace("\ufffd", "")
     if text.startswith("\ufeff"):
         text = text[1:]
     return repair_mojibake(text) if repair else text
@@ -129,9 +131,18 @@ _MOJIBAKE = re.compile(f"(?:[{_LEAD2}][{_CONT}]|[{_LEAD3}][{_CONT}]{{2}}|[{_LEAD
 def _fix(match: re.Match[str]) -> str:
     run = match.group(0)
     try:
-        return bytes(_BYTE_OF[c] for c in run).decode("utf-8")
+        fixed = bytes(_BYTE_OF[c] for c in run).decode("utf-8")
     except UnicodeDecodeError:
         return run
+    # Two-character pieces whose second character is Windows-1252 punctuation (’ ” – …) can
+    # be real text: "Fuß“" or "Ø”" must stay. Repair a run only when one piece is certain:
+    # a three- or four-byte sequence, a Latin-1 continuation (Ã©, Facebook's \u00c3\u00a9),
+    # or a Latin Extended-A letter (Å‚ → ł).
+    if len(fixed) * 2 < len(run) or any(ord(c) <= 0xFF for c in run[1::2]):
+        return fixed
+    if any(0x100 <= ord(c) <= 0x17F for c in fixed):
+        return fixed
+    return run
 
 
 def repair_mojibake(text: str) -> str:

@@ -224,8 +224,8 @@ def unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), text)
 
 
-def split_escaped(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` where it is not escaped, then unescape each part."""
+def split_escaped(text: str, sep: str, *, keep_escapes: bool = False) -> list[str]:
+    """Split on ``sep`` where it is not escaped, then unescape each part (unless told not to)."""
     parts, buf, i = [], [], 0
     while i < len(text):
         ch = text[i]
@@ -240,7 +240,7 @@ def split_escaped(text: str, sep: str) -> list[str]:
             buf.append(ch)
         i += 1
     parts.append("".join(buf))
-    return [unescape(p) for p in parts]
+    return parts if keep_escapes else [unescape(p) for p in parts]
 
 
 def _text(prop: Prop) -> str:
@@ -248,9 +248,10 @@ def _text(prop: Prop) -> str:
 
 
 def _component(parts: list[str], index: int) -> str | None:
+    """One component of a structured value (N, ADR); its comma-separated values joined by spaces."""
     if index >= len(parts):
         return None
-    value = " ".join(p.strip() for p in parts[index].split(",") if p.strip())
+    value = " ".join(p.strip() for p in split_escaped(parts[index], ",") if p.strip())
     return value or None
 
 
@@ -288,7 +289,7 @@ def _record(props: list[Prop], locator: str, line: int) -> Record | Skipped:
         if key == "FN" and record.name is None:
             record.name = " ".join(_text(prop).split()) or None
         elif key == "N" and not (record.given or record.family):
-            parts = split_escaped(prop.value, ";")
+            parts = split_escaped(prop.value, ";", keep_escapes=True)
             record.family = _component(parts, 0)
             record.given = _component(parts, 1)
             record.middle = _component(parts, 2)
@@ -319,7 +320,7 @@ def _record(props: list[Prop], locator: str, line: int) -> Record | Skipped:
             if value and network not in record.handles:
                 record.handles[network] = value
         elif key == "ADR":
-            parts = split_escaped(prop.value, ";")
+            parts = split_escaped(prop.value, ";", keep_escapes=True)
             # PO box;extended;street;locality;region;postal code;country → "street, 80331 München, …"
             town = " ".join(c for i in (5, 3) if (c := _component(parts, i)))
             pieces = [_component(parts, 0), _component(parts, 1), _component(parts, 2), town]
