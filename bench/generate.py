@@ -88,7 +88,13 @@ def _list(items: list[str]) -> str:
 
 
 def person_text(
-    i: int, name: str, everyone: list[str], log_lines: int, rng: random.Random, span_days: int = 720
+    i: int,
+    name: str,
+    everyone: list[str],
+    log_lines: int,
+    rng: random.Random,
+    span_days: int = 720,
+    knows_max: int = 4,
 ) -> str:
     first = name.split()[0]
     alias = _slug(name).replace(".", " ").title() if name != name.encode("ascii", "ignore").decode() else None
@@ -121,7 +127,7 @@ def person_text(
         md = f"{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         fm.append(f"birthday: {year}-{md}" if rng.random() < 0.7 else f"birthday: --{md}")
     fm.append(f"tags: {_list(rng.sample(TAGS, rng.randint(0, 3)))}")
-    known = rng.sample(everyone, min(len(everyone), rng.randint(0, 4)))
+    known = rng.sample(everyone, min(len(everyone), rng.randint(0, knows_max)))
     known = [k for k in known if k != name]
     if known:
         fm.append("knows:")
@@ -161,8 +167,14 @@ def person_text(
     return "\n".join(fm) + "\n" + "\n".join(body) + "\n"
 
 
-def generate(root: Path, people: int, log_lines: int = 10, seed: int = 1, span_days: int = 720) -> list[str]:
-    """Write a vault of ``people`` person files into ``root``; return the names."""
+def generate(
+    root: Path, people: int, log_lines: int = 10, seed: int = 1, span_days: int = 720, knows_max: int = 4
+) -> list[str]:
+    """Write a vault of ``people`` person files into ``root``; return the names.
+
+    Each person ``knows:`` 0 to ``knows_max`` others (uniformly; the default 4 gives about two
+    per person, 10 about five: bench/bench_network.py's ~50k edges on 10k people).
+    """
     root = Path(root)
     (root / "people").mkdir(parents=True, exist_ok=True)
     (root / "journal").mkdir(exist_ok=True)
@@ -170,7 +182,7 @@ def generate(root: Path, people: int, log_lines: int = 10, seed: int = 1, span_d
     rng = random.Random(seed * 7919 + people)
     everyone = names(people, seed)
     for i, name in enumerate(everyone):
-        text = person_text(i, name, everyone, log_lines, rng, span_days)
+        text = person_text(i, name, everyone, log_lines, rng, span_days, knows_max)
         with open(root / "people" / f"{name}.md", "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
     (root / "orgs").mkdir(exist_ok=True)
@@ -198,9 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--people", type=int, default=1000, help="how many person files (default 1000)")
     ap.add_argument("--log-lines", type=int, default=10, help="interaction lines per person (default 10)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--knows-max", type=int, default=4, help="each person knows 0..N others (default 4)")
     args = ap.parse_args(argv)
     started = time.perf_counter()
-    generate(args.dir, args.people, args.log_lines, args.seed)
+    generate(args.dir, args.people, args.log_lines, args.seed, knows_max=args.knows_max)
     print(f"{args.people} people in {args.dir} ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     return 0
 

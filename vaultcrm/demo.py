@@ -183,7 +183,7 @@ PEOPLE = [
         "B",
         "client",
         "lapsed",
-        {"company": "Kestrel & Finch", "role": "Partner"},
+        {"company": "Kestrel & Finch", "role": "Partner", "tags": ["logistics"]},
         "Signed the retainer last year; gone quiet since.",
     ),
     Spec(
@@ -256,7 +256,7 @@ PEOPLE = [
         "A",
         "prospect",
         "due",
-        {"role": "Founder", "location": "Accra", "tags": ["founder"]},
+        {"role": "Founder", "location": "Accra", "tags": ["founder", "logistics"]},
         "Building a logistics startup.",
     ),
     Spec(
@@ -531,6 +531,7 @@ def demo_files(today: dt.date) -> dict[str, str]:
         if spec.name == "Oliver Grant":
             fm.append("knows:")
             fm.append('  - {who: "[[Alan Okoro]]", closeness: 4, note: met once at a conference}')
+            fm.append("  - {who: Ines Duarte, closeness: 4, note: met once at a seminar}")
         if "introduced_by" in extra:
             fm.append(f'introduced_by: "[[{extra.pop("introduced_by")}]]"')
         if "snooze_until" in extra:

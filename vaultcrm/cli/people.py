@@ -260,6 +260,9 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
         for it in history[: max(limit, 0)]
     ]
     data["interactions"] = sum(1 for it in history if it.date <= v.today)
+    from ..network import person_network
+
+    data["network"] = person_network(v, p, history)
     reviews = v.settings.folders.reviews + "/"
     tasks = [
         t
@@ -365,6 +368,14 @@ def _print_card(v: Vault, d: dict[str, Any], health: Any, friend: Any, why: bool
     click.echo(last + nxt)
     if d["birthday"]:
         click.echo(f"birthday: {d['birthday']}")
+    net = d["network"]
+    if net["knows"] or net["introduced_by"] or net["introduced"]:
+        parts = [f"knows {net['knows']} of your people"]
+        if net["introduced_by"]:
+            parts.append(f"introduced by {net['introduced_by']}")
+        if net["introduced"]:
+            parts.append(f"introduced you to {', '.join(net['introduced'])}")
+        click.echo("; ".join(parts))
     contact = list(d["emails"]) + list(d["phones"])
     if contact:
         click.echo(" · ".join(contact))

@@ -203,7 +203,11 @@ def _demo_reviews(v: Any) -> None:
             """Tick the three least urgent suggestions (as a user would: the easy ones first)."""
             nonlocal ticked
             lines = text.split("\n")
-            boxes = [i for i, line in enumerate(lines) if line.startswith("- [ ] ") and "[[" in line]
+            boxes = [
+                i
+                for i, line in enumerate(lines)
+                if line.startswith("- [ ] ") and "[[" in line and not line.startswith("- [ ] Intro ")
+            ]
             for n, i in enumerate(boxes[-3:]):
                 when = day + dt.timedelta(days=n)
                 lines[i] = lines[i].replace("- [ ] ", "- [x] ", 1) + (f" ✅ {when.isoformat()}" if n != 1 else "")
