@@ -13,16 +13,17 @@ Nothing here uses the network: the export is a file you downloaded.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 import click
 
 from vaultcrm.hooks import InteractionType, hookimpl
-from vaultcrm.importers.record import ImportFormatError, Record, Skipped
+
+if TYPE_CHECKING:  # imported when an import runs: vaultcrm.importers is not needed to start up
+    from vaultcrm.importers.record import Record, Skipped
 
 __version__ = "0.1.0"
 
@@ -55,7 +56,12 @@ class MastodonFollows:
         )
 
     def read(self, filename: str, data: bytes) -> Iterator[Record | Skipped]:
+        from vaultcrm.importers.record import ImportFormatError, Record, Skipped
+
         base = PurePath(filename).name
+        import csv
+        import io
+
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
