@@ -128,11 +128,11 @@ def vaultcrm_commands(cli: click.Group) -> None:
 
         v = app.vault()
         people = [v.resolve(name)] if name else sorted(v.people(), key=lambda p: p.name.lower())
-        rows = []
+        rows: list[dict[str, str]] = []
         for p in people:
             handle = (p.handles or {}).get("mastodon")
             if handle:
-                rows.append({"name": p.name, "path": p.path, "mastodon": handle, "url": profile_url(handle)})
+                rows.append({"name": p.name, "path": p.path, "mastodon": handle, "url": profile_url(handle) or ""})
         if app.json:
             output.emit_json(rows)
             return
@@ -140,4 +140,4 @@ def vaultcrm_commands(cli: click.Group) -> None:
             click.echo(f"{people[0].name} has no mastodon handle." if name else "Nobody has a mastodon handle yet.")
             return
         for r in rows:
-            click.echo(f"{r['name']}  @{r['mastodon'].lstrip('@')}  {r['url'] or ''}".rstrip())
+            click.echo(f"{r['name']}  @{r['mastodon'].lstrip('@')}  {r['url']}".rstrip())
