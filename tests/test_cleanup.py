@@ -546,3 +546,44 @@ def tmp_copy(vault: Path) -> Path:
     target = vault.parent / "copy"
     shutil.copytree(vault, target, ignore=shutil.ignore_patterns(".vaultcrm"))
     return target
+
+
+@pytest.mark.parametrize(
+    ("where", "list_args"),
+    [
+        ("circle=creatives", ["--circle", "creatives"]),
+        ("circle=CREATIVES,circle=pals", ["--circle", "CREATIVES", "--circle", "pals"]),
+        ("closeness=none", ["--closeness", "none"]),
+        ("closeness=1,closeness=3", ["--closeness", "1", "--closeness", "3"]),
+        ("tag=berlin,tag=#design", ["--tag", "berlin", "--tag", "#design"]),
+        ("tier=c", ["--tier", "c"]),
+        ("stage=Connection", ["--stage", "Connection"]),
+        ("near=ber", ["--near", "ber"]),
+        ("archived=yes", ["--archived"]),
+        ("status=overdue", ["--status", "overdue"]),
+    ],
+)
+def test_set_where_selects_whom_list_selects(run: Run, where: str, list_args: list[str]) -> None:
+    assert run("archive", "Ed Miller").exit_code == 0
+    listed = sorted(p["path"] for p in run.json("list", *list_args))
+    data = run.json("set", "--where", where, "favourite_colour", "green", "--dry-run")
+    assert sorted(p["path"] for p in data["would_change"]) == listed
+    assert data["matched"] == len(listed)
+
+
+def test_set_where_on_many_files_uses_workers(run: Run, vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vaultcrm import cleanup
+
+    monkeypatch.setattr(cleanup, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(cleanup, "_CHUNK", 2)
+    for i in range(5):
+        assert run("add", f"Worker {i}", "--tag", "batch").exit_code == 0
+    before = _snapshot(vault)
+    data = run.json("set", "--where", "tag=batch", "tier", "B")
+    assert data["changed"] == 5 and data["failed"] == []
+    after = _snapshot(vault)
+    for i in range(5):
+        rel = f"people/Worker {i}.md"
+        removed, added = _diff(before[rel], after[rel])
+        assert removed == [] and sorted(added) == ["- 2026-11-24 tier: none → B", "tier: B"]
+    assert {p["name"] for p in run.json("list", "--tier", "B")} >= {f"Worker {i}" for i in range(5)}

@@ -44,12 +44,8 @@ def _rich_person(run: Run, vault: Path) -> None:
     path = vault / "people/Zoë d'Arc-Łukasiewicz.md"
     text = path.read_text(encoding="utf-8")
     text = text.replace("added:", "urls: [https://zoe.example/, https://blog.example/zoe]\nadded:")
-    path.write_text(
-        text.replace(
-            "---\n## Log", "---\nMet at the café; loves \\ backslashes, commas and a very long note " * 2 + "\n\n## Log"
-        ),
-        encoding="utf-8",
-    )
+    note = "Met at the café; loves \\ backslashes, commas and a very long note " * 8
+    path.write_text(text.replace("---\n## Log", f"---\n{note}\n\n## Log"), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------

@@ -175,10 +175,16 @@ def _backup(root: Path, rels: list[str], now: dt.datetime) -> Path:
         n += 1
         folder = root / BACKUPS / f"{stamp}-{n}"
     folder.mkdir(parents=True)
-    for rel in rels:
-        target = folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / rel, target)
+    for parent in sorted({(folder / rel).parent for rel in rels}):
+        parent.mkdir(parents=True, exist_ok=True)
+    if len(rels) < 64:
+        for rel in rels:
+            shutil.copy2(root / rel, folder / rel)
+        return folder
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # copying is I/O: threads overlap it
+        list(pool.map(lambda rel: shutil.copy2(root / rel, folder / rel), rels))
     return folder
 
 

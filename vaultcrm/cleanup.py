@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import document, yamlio
@@ -340,3 +341,120 @@ def parse_where(filters: Iterable[str]) -> dict[str, list[str]]:
     if not out:
         raise UsageError("--where needs at least one KEY=VALUE filter")
     return out
+
+
+def person_matches(v: Vault, p: Person, f: dict[str, list[str]]) -> bool:
+    """Whether ``p`` passes the `--where` filters, exactly as `list`'s summary query decides.
+
+    Only for the filters read from the file (circle, closeness, stage, tier, tag, near,
+    archived); ``status`` and ``band`` need the summary table (the caller uses it then).
+    """
+    if "circle" in f and (p.circle or "").casefold() not in {c.casefold() for c in f["circle"]}:
+        return False
+    if "closeness" in f:
+        levels = {int(c) for c in f["closeness"] if c != "none"}
+        if not (p.closeness in levels or (p.closeness is None and "none" in f["closeness"])):
+            return False
+    if "stage" in f and (p.stage or "").casefold() not in {s.casefold() for s in f["stage"]}:
+        return False
+    if "tier" in f and (p.tier or "").upper() not in {t.upper() for t in f["tier"]}:
+        return False
+    if "tag" in f:
+        have = {t.casefold() for t in p.tags}
+        if any(t.casefold().lstrip("#") not in have for t in f["tag"]):
+            return False
+    if "near" in f and " ".join(f["near"]).casefold() not in (p.location or "").casefold():
+        return False
+    archived = any(a.lower() in ("yes", "true", "on", "1") for a in f.get("archived", []))
+    return archived or not v.is_archived(p)
+
+
+PARALLEL_MIN = 200  # fewer files than this are written in this process
+
+
+def _set_one(job: tuple[str, str, str, Any, str | None, dt.date]) -> tuple[str, bool, str | None]:
+    """Worker: apply `set`'s edit to one file (module-level, so it can run in another process)."""
+    from .core import apply_set
+
+    root, rel, key, value, change_line, today = job
+    try:
+        written = vaultio.edit(Path(root), rel, lambda text: apply_set(text, key, value, change_line, today))
+    except VaultCRMError as exc:
+        return rel, False, str(exc)
+    return rel, written, None
+
+
+def set_many(
+    v: Vault,
+    people: list[Person],
+    key: str,
+    raw: str,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Set ``key`` to ``raw`` on every person, as `vaultcrm set` does each; return (written, failed).
+
+    Each file gets the same edit (`core.apply_set`) under its own lock, atomically;
+    many files are spread over worker processes (the work is YAML checks and
+    fsyncs). A file that refuses (conflict markers, not UTF-8) is reported and
+    the others go on. The index is not refreshed here: the caller decides.
+    """
+    from .core import RESERVED_SET_KEYS
+    from .logline import format_change
+
+    value = v.coerce(key, raw)
+    jobs = []
+    for p in people:
+        change_line = None
+        if key in RESERVED_SET_KEYS:
+            old = getattr(p, key)
+            if old != value:
+                change_line = format_change(v.today, key, old, value)
+        jobs.append((str(v.root), p.path, key, value, change_line, v.today))
+    written: list[str] = []
+    failed: list[tuple[str, str]] = []
+    n = (os.cpu_count() or 1) if workers is None else workers
+    if len(jobs) < PARALLEL_MIN:
+        results: Iterable[tuple[str, bool, str | None]] = map(_set_one, jobs)
+        return _collect(results, len(jobs), progress, written, failed)
+    import concurrent.futures
+    import multiprocessing
+
+    chunks = [jobs[i : i + _CHUNK] for i in range(0, len(jobs), _CHUNK)]
+    if n <= 1:
+        flat = (r for chunk in chunks for r in _set_chunk(chunk))
+        return _collect(flat, len(jobs), progress, written, failed)
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+        flat = (r for part in pool.map(_set_chunk, chunks) for r in part)
+        return _collect(flat, len(jobs), progress, written, failed)
+
+
+_CHUNK = 64  # files per task handed to a worker process
+_THREADS = 8  # concurrent writes in each worker: fsyncs then share the file system's journal commits
+
+
+def _set_chunk(chunk: list[tuple[str, str, str, Any, str | None, dt.date]]) -> list[tuple[str, bool, str | None]]:
+    """Worker: one chunk of files, written by a few threads at once (fsync waits overlap)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        return list(pool.map(_set_one, chunk))
+
+
+def _collect(
+    results: Iterable[tuple[str, bool, str | None]],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+    written: list[str],
+    failed: list[tuple[str, str]],
+) -> tuple[list[str], list[tuple[str, str]]]:
+    for i, (rel, ok, error) in enumerate(results, 1):
+        if error is not None:
+            failed.append((rel, error))
+        elif ok:
+            written.append(rel)
+        if progress:
+            progress(i, total)
+    return written, failed

@@ -221,7 +221,7 @@ def set_where(app: App, filters: tuple[str, ...], key: str, value: str, *, dry_r
     import re
 
     from ..bulk import guard
-    from ..cleanup import parse_where
+    from ..cleanup import parse_where, person_matches, set_many
     from ..core import RESERVED_SET_KEYS
     from ..summary import ensure_summaries
     from .people import STATUSES, people_filter
@@ -240,21 +240,24 @@ def set_where(app: App, filters: tuple[str, ...], key: str, value: str, *, dry_r
     archived = any(a.lower() in ("yes", "true", "on", "1") for a in f.get("archived", []))
     v = app.vault()
     new = v.coerce(key, value)  # a wrong value fails before anything is written
-    where, params = people_filter(
-        f.get("circle", []),
-        f.get("closeness", []),
-        f.get("stage", []),
-        f.get("tier", []),
-        f.get("tag", []),
-        f.get("status", []),
-        f.get("band", []),
-        " ".join(f["near"]) if "near" in f else None,
-        archived,
-    )
-    ensure_summaries(v)
-    paths = [row[0] for row in v.index.query_summary(" AND ".join(where) or "1", params, "name_key, path", "path")]
-    by_path = {p.path: p for p in v.people()}
-    matched = [by_path[p] for p in paths if p in by_path]
+    if "status" in f or "band" in f:  # computed columns: ask the summary table, as `list` does
+        where, params = people_filter(
+            f.get("circle", []),
+            f.get("closeness", []),
+            f.get("stage", []),
+            f.get("tier", []),
+            f.get("tag", []),
+            f.get("status", []),
+            f.get("band", []),
+            " ".join(f["near"]) if "near" in f else None,
+            archived,
+        )
+        ensure_summaries(v)
+        found = v.index.query_summary(" AND ".join(where) or "1", params, "name_key, path", "path")
+        by_path = {p.path: p for p in v.people()}
+        matched = [by_path[row[0]] for row in found if row[0] in by_path]
+    else:  # the same test on the records themselves: no summaries to compute first
+        matched = sorted((p for p in v.people() if person_matches(v, p, f)), key=lambda p: (p.name.casefold(), p.path))
     changing = []
     for p in matched:
         old = getattr(p, key) if key in RESERVED_SET_KEYS else p.meta.get(key)
@@ -274,17 +277,14 @@ def set_where(app: App, filters: tuple[str, ...], key: str, value: str, *, dry_r
         for p, old in changing:
             click.echo(f"  {p.name}: {'none' if old is None else old} → {value}")
         return
-    written: list[str] = []
     with guard(v, [p.path for p, _ in changing], force=force, what="set --where") as g:
         progress = output.Progress(f"Setting {key}")
         try:
-            for i, (p, _old) in enumerate(changing, 1):
-                v.set_value(p, key, value, refresh=False)
-                written.append(p.path)
-                progress(i, len(changing))
+            written, failed = set_many(v, [p for p, _ in changing], key, value, progress)
         finally:
             progress.close()
-            v.refresh(paths=written)
+    for _rel, reason in failed:
+        output.warn(f"not changed: {reason}")
     if app.json:
         output.emit_json(
             {
@@ -292,6 +292,7 @@ def set_where(app: App, filters: tuple[str, ...], key: str, value: str, *, dry_r
                 "matched": len(matched),
                 "changed": len(written),
                 "people": rows,
+                "failed": [{"path": p, "reason": r} for p, r in failed],
                 "undo": g.message(),
                 "backup": g.backup_dir.relative_to(v.root).as_posix() if g.backup_dir else None,
             }
