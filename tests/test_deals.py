@@ -326,6 +326,11 @@ def test_show_lists_open_deals_and_tasks(vault: Path, run: Run) -> None:
         }
     ]
     assert [t["text"] for t in data["tasks"]] == ["send him the article on pricing"]
+    # a task in the deal's file is for the deal's contact
+    deal = vault / "deals/Website relaunch.md"
+    deal.write_text(deal.read_text(encoding="utf-8") + "\n## Tasks\n- [ ] send the quote 📅 2026-11-28\n", "utf-8")
+    data = run.json("show", "Klaus")
+    assert [t["text"] for t in data["tasks"]] == ["send him the article on pricing", "send the quote"]
     text = run("show", "Klaus").stdout
     assert "Open deals\n  Website relaunch · lead · 12,000 EUR · close 2026-12-15\n" in text
     assert "Open tasks\n  [ ] send him the article on pricing (due 2026-12-01)\n" in text

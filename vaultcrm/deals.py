@@ -285,6 +285,14 @@ def of_person(v: Vault, person: Person) -> list[Deal]:
     return sorted(mine, key=lambda d: (d.close is None, d.close or dt.date.max, d.title))
 
 
+def deal_tasks(v: Vault, person: Person) -> list[Task]:
+    """Open tasks in the files of deals whose contact is ``person`` (they are for that person)."""
+    paths = {d.path for d in load(v) if d.contact and v.lookup(d.contact) == person.path}
+    if not paths:
+        return []
+    return [t for t in v.tasks() if t.is_open and t.path in paths and not t.owner]
+
+
 def default_currency(deals: Iterable[Deal]) -> str:
     """The currency most deals use (ties alphabetical), else EUR."""
     counts = Counter(d.currency for d in deals if d.currency)

@@ -280,8 +280,13 @@ def show(app: App, name: str, why: bool, limit: int) -> None:
         }
         for t in tasks
     ]
-    from ..deals import number, of_person
+    from ..deals import deal_tasks, number, of_person
 
+    data["tasks"] += [
+        {"text": t.description, "due": t.due.isoformat() if t.due else None, "path": t.path, "line": t.line}
+        for t in deal_tasks(v, p)
+        if not any(x["path"] == t.path and x["line"] == t.line for x in data["tasks"])
+    ]
     data["deals"] = [
         {
             "title": d.title,

@@ -309,6 +309,8 @@ def _demo_tour(v: Any, root: Path) -> None:
     click.echo("  vaultcrm profile")
     click.echo("  vaultcrm badges --all")
     click.echo("  vaultcrm list --closeness 1 --sort priority")
+    click.echo("  vaultcrm deals")
+    click.echo("  vaultcrm ab                 # which reconnect message gets replies")
 
 
 @cli.command()
