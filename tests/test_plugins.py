@@ -23,12 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The per-machine trust list lives in tmp_path, never in the real config folder."""
     folder = tmp_path / "config"
     monkeypatch.setenv("VAULTCRM_CONFIG_DIR", str(folder))
     plugins.reset()
-    return folder
+    yield folder
+    plugins.reset()  # no manager of this test's plugins is left for the next test file
 
 
 @pytest.fixture
