@@ -82,7 +82,7 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
             text = data.decode(charset)
             if "\ufffd" not in text:
                 return text
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # an unknown or garbled charset name
             pass
     try:
         return data.decode("utf-8")

@@ -206,10 +206,21 @@ def _parse_line(line: str, number: int) -> Prop | None:
         raw = quopri.decodestring(prop.value.encode("utf-8"))
         prop.value = repair_mojibake(decode_bytes(raw, prop.param("CHARSET")))
     elif encoding in ("B", "BASE64"):
-        prop.raw_bytes = base64.b64decode(re.sub(r"\s+", "", prop.value) + "==="[: (-len(prop.value)) % 4])
+        prop.raw_bytes = _b64(prop.value)
     else:
         prop.value = repair_mojibake(prop.value)
     return prop
+
+
+def _b64(text: str) -> bytes | None:
+    """Base64 with whitespace and missing padding forgiven; None when it is not base64."""
+    compact = re.sub(r"\s+", "", text).rstrip("=")
+    if not compact or not re.fullmatch(r"[A-Za-z0-9+/]+", compact):
+        return None
+    try:
+        return base64.b64decode(compact + "=" * (-len(compact) % 4))
+    except (binascii.Error, ValueError):
+        return None
 
 
 # --- values --------------------------------------------------------------------------------
@@ -263,7 +274,7 @@ def _photo(prop: Prop) -> tuple[bytes, str | None] | None:
         meta, _, payload = value.partition(",")
         if ";base64" not in meta.lower():
             return None
-        data = base64.b64decode(re.sub(r"\s+", "", payload))
+        data = _b64(payload)
         kind = meta[5:].split(";")[0].split("/")[-1].lower() or kind
     if not data:
         return None  # a photo on a web server: never downloaded
@@ -364,8 +375,15 @@ def _record(props: list[Prop], locator: str, line: int) -> Record | Skipped:
             record.extra["department"] = ", ".join(org_parts[1:])
     if notes:
         record.notes = "\n\n".join(notes)
+    plain = " ".join(p for p in (record.given, record.middle, record.family) if p) or None
     if record.name is None:
-        record.name = " ".join(p for p in (record.given, record.middle, record.family) if p) or None
+        record.name = plain
+    elif plain and (record.prefix or record.suffix):
+        # Apple and Outlook write FN as "Dr. Jan-Willem van der Berg Jr.": the title and suffix
+        # are kept on the record apart, the name (and so the file name) goes without them
+        titled = " ".join(p for p in (record.prefix, plain, record.suffix) if p)
+        if _squash(record.name) in (_squash(titled), _squash(f"{record.prefix or ''} {plain}, {record.suffix or ''}")):
+            record.name = plain
     personal = record.given or record.family or (record.name and record.name != record.company)
     if kind in ("org", "organization", "group") or (record.company and not personal):
         if kind == "group":
@@ -375,6 +393,10 @@ def _record(props: list[Prop], locator: str, line: int) -> Record | Skipped:
     if not record.has_identity():
         return Skipped(locator, "no name, e-mail or profile", line)
     return record
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.replace(",", " ").split()).lower()
 
 
 def _label(text: str) -> str:
