@@ -423,7 +423,7 @@ def check_variant(v: Vault, spec: str) -> tuple[str, str]:
     return name, variant
 
 
-BULK_PEOPLE = 1500  # from this many people with sends on, resolve the whole vault at once
+BULK_SHARE = 0.2  # when this share of the vault got sends, resolving the whole vault at once is faster
 
 
 def history(v: Vault, template: str | None = None) -> tuple[list[Send], dict[str, list[Touch]]]:
@@ -432,7 +432,7 @@ def history(v: Vault, template: str | None = None) -> tuple[list[Send], dict[str
 
     Only the files that hold a ``template`` field are resolved to find the sends, and only
     their recipients' interactions are read (a large vault with a few hundred sends stays
-    fast); with very many recipients the whole vault is resolved once instead.
+    fast); when a fifth of the vault or more got sends, the whole vault is resolved once instead.
     """
     from . import events
 
@@ -448,7 +448,7 @@ def history(v: Vault, template: str | None = None) -> tuple[list[Send], dict[str
     people = sorted({s.person for s in sends})
     types = v.settings.types
     touches: dict[str, list[Touch]] = defaultdict(list)
-    if len(people) >= BULK_PEOPLE:
+    if len(people) >= BULK_SHARE * v.index.count_people():
         wanted = set(people)
         items = [(p, it) for it in v.interactions() for p in it.participants if p in wanted]
     else:
