@@ -484,3 +484,22 @@ def test_routes_are_the_widest_paths(
         assert r.hops <= hops and len(set(r.ids)) == len(r.ids)
         assert r.score == min(link.strength for link in r.links)
     assert [r.score for r in found] == sorted((r.score for r in found), reverse=True)
+
+
+def test_archived_people_are_neither_asked_nor_suggested(tmp_path: Path) -> None:
+    people = {
+        **INTROS,
+        "Zed Quinn": ("closeness: 4\nlocation: Lisbon", []),
+        "Bea Kim": ('closeness: 1\nknows:\n  - {who: "[[Zed Quinn]]", closeness: 1}', weekly("call", 12, 3)),
+    }
+    run = Run(write_vault(tmp_path / "v", people))
+    before = run.json("path", "Zed")["routes"][0]
+    assert before["people"] == ["you", "Bea Kim", "Zed Quinn"] and before["band"] == "strong"
+    assert any("Quin Ray" in (s["a"], s["b"]) for s in run.json("intros"))
+    assert run("archive", "Bea Kim").exit_code == 0
+    assert run("archive", "Quin Ray").exit_code == 0
+    after = run.json("path", "Zed")
+    assert after["routes"][0]["links"][0]["how"].endswith(", archived")
+    assert after["routes"][0]["score"] == pytest.approx(before["score"] / 2, abs=0.01)
+    assert "Quin Ray" not in {m["name"] for m in after["might_know"]}
+    assert not any("Quin Ray" in (s["a"], s["b"]) for s in run.json("intros"))

@@ -60,7 +60,7 @@ WEAK = 0.35  # below this a route is a cold call
 BETWEENNESS_WORK = 2_000_000  # n · (n + 2m) up to this: exact betweenness, else sampled
 BETWEENNESS_SEED = 20261130
 INTRO_POOL = 300  # suggested introductions look at your closest people only
-GRAPH_VERSION = "network/graph/3"
+GRAPH_VERSION = "network/graph/5"
 
 
 def name_key(name: str) -> str:
@@ -124,7 +124,8 @@ class Graph:
     ``adj`` maps each node to its neighbours and tie strengths; ``company_only`` holds the
     pairs tied by nothing but an organisation; ``facts`` (filled when the graph was built
     from the files, empty when it was read from the cache) says where each tie comes from;
-    ``orgs`` counts the people of each organisation (by name key).
+    ``orgs`` counts the people of each organisation (by name key); ``introduced`` maps each
+    person with ``introduced_by:`` to the introducer.
     """
 
     def __init__(
@@ -134,12 +135,14 @@ class Graph:
         company_only: set[Pair],
         facts: dict[Pair, tuple[Fact, ...]] | None = None,
         orgs: dict[str, int] | None = None,
+        introduced: dict[str, str] | None = None,
     ) -> None:
         self.nodes = nodes
         self.adj = adj
         self.company_only = company_only
         self.facts = facts or {}
         self.orgs = orgs or {}
+        self.introduced = introduced or {}  # person → who introduced them (node ids)
 
     def strength(self, a: str, b: str) -> float:
         return self.adj.get(a, {}).get(b, 0.0)
@@ -155,10 +158,17 @@ class Graph:
         """Numbers only (the facts are rebuilt for the few ties a command shows)."""
         order = sorted(self.nodes)
         index = {n: i for i, n in enumerate(order)}
+        pairs = self.pairs()
         return {
             "nodes": [list(self.nodes[n]) for n in order],
-            "ties": [[index[a], index[b], s, int((a, b) in self.company_only)] for a, b, s in self.pairs()],
+            "ties": {  # flat lists: JSON reads them several times faster than a list of lists
+                "a": [index[a] for a, _, _ in pairs],
+                "b": [index[b] for _, b, _ in pairs],
+                "s": [s for _, _, s in pairs],
+                "company_only": [i for i, (a, b, _) in enumerate(pairs) if (a, b) in self.company_only],
+            },
             "orgs": self.orgs,
+            "introduced": [[index[p], index[by]] for p, by in sorted(self.introduced.items())],
         }
 
     @classmethod
@@ -168,14 +178,14 @@ class Graph:
         ]
         ids = [n.id for n in nodes_list]
         adj: dict[str, dict[str, float]] = {i: {} for i in ids}
-        company_only: set[Pair] = set()
-        for ia, ib, s, c in data["ties"]:
+        ties = data["ties"]
+        for ia, ib, s in zip(ties["a"], ties["b"], ties["s"], strict=True):
             a, b = ids[ia], ids[ib]
             adj[a][b] = s
             adj[b][a] = s
-            if c:
-                company_only.add((a, b))
-        return cls({n.id: n for n in nodes_list}, adj, company_only, None, dict(data.get("orgs") or {}))
+        company_only = {(ids[ties["a"][i]], ids[ties["b"][i]]) for i in ties["company_only"]}
+        introduced = {ids[p]: ids[by] for p, by in data.get("introduced", ())}
+        return cls({n.id: n for n in nodes_list}, adj, company_only, None, dict(data.get("orgs") or {}), introduced)
 
 
 def build_graph(
@@ -215,6 +225,7 @@ def build_graph(
             p.kin,
         )
     resolved: dict[str, str] = {}
+    introduced: dict[str, str] = {}
 
     def target(name: str) -> str:
         found = resolved.get(name)
@@ -264,6 +275,8 @@ def build_graph(
             add(p.path, other, "knows", strength, how)
         if p.introduced_by:
             other = target(p.introduced_by)
+            if other != p.path:
+                introduced[p.path] = other
             how = f"{nodes[other].name} introduced {p.name} to you" if explain else None
             add(p.path, other, "introduced_by", INTRODUCED, how)
 
@@ -325,7 +338,7 @@ def build_graph(
         adj[b][a] = strength
         if explain:
             facts[ends] = tuple(found[ends][k] for k in order if k in found[ends])
-    return Graph(nodes, adj, company_only, facts, sizes)
+    return Graph(nodes, adj, company_only, facts, sizes, introduced)
 
 
 # ---------------------------------------------------------------------------
@@ -536,9 +549,15 @@ def advice(graph: Graph, route: Route, others: bool = True) -> list[str]:
     return out
 
 
-def might_know(graph: Graph, target: str, limit: int = 5, skip: Iterable[str] = ()) -> list[dict[str, Any]]:
+def might_know(
+    graph: Graph,
+    target: str,
+    limit: int = 5,
+    skip: Iterable[str] = (),
+    archived: Callable[[str], bool] | None = None,
+) -> list[dict[str, Any]]:
     """People of your vault most likely to know ``target``: same organisation, tags, place
-    (not those in ``skip``: the people of a route already shown)."""
+    (not those in ``skip``, the people of a route already shown, nor archived people)."""
     t = graph.nodes[target]
     skipped = set(skip)
     tags = set(t.tags)
@@ -563,6 +582,14 @@ def might_know(graph: Graph, target: str, limit: int = 5, skip: Iterable[str] = 
         if score:
             out.append((-score, n.closeness or 9, n.name, n.id, reasons))
     out.sort()
+    if archived is not None:
+        kept = []
+        for row in out:
+            if not archived(row[3]):
+                kept.append(row)
+            if len(kept) == limit:
+                break
+        out = kept
     return [
         {"name": name, "path": graph.nodes[i].path, "score": -s, "closeness": graph.nodes[i].closeness, "why": r}
         for s, _, name, i, r in out[:limit]
@@ -796,16 +823,23 @@ def bridges(graph: Graph, limit: int = 10) -> tuple[list[dict[str, Any]], str]:
 # Suggested introductions
 
 
-def suggest_intros(graph: Graph, stages: tuple[str, ...], limit: int = 10) -> list[dict[str, Any]]:
+def suggest_intros(
+    graph: Graph, stages: tuple[str, ...], limit: int = 10, archived: Callable[[str], bool] | None = None
+) -> list[dict[str, Any]]:
     """Pairs of your people (closeness 1–3, not archived, not kin; the :data:`INTRO_POOL` closest) who
     are not tied yet and share tags or a place, or a prospect and a client with a shared tag.
 
     Score: 1 per shared tag, 1 for the same place, 2 for prospect + client; ties broken by
     how close they are to you, then by name."""
-    pool = sorted(
+    pool = []
+    for n in sorted(
         (n for n in graph.nodes.values() if n.in_vault and not n.archived and not n.kin and n.closeness in (1, 2, 3)),
         key=lambda n: (n.closeness, n.name, n.id),
-    )[:INTRO_POOL]
+    ):
+        if archived is None or not archived(n.id):
+            pool.append(n)
+            if len(pool) == INTRO_POOL:
+                break
     lowered = [s.lower() for s in stages]
     client = lowered[-1] if lowered else None
     prospect = lowered[-2] if len(lowered) >= 2 else None
@@ -864,10 +898,8 @@ def graph_of(v: Vault) -> Graph:
     built: list[Graph] = []
 
     def compute() -> dict[str, Any]:
-        people = v.people()
-        archived = [p.path for p in people if v.is_archived(p)]
         shared = events.resolve(v.index.entries(shared=intro_words(v)), v.settings, v.lookup)
-        graph = build_graph(people, shared, v.lookup, v.today, archived, explain=False)
+        graph = build_graph(v.people(), shared, v.lookup, v.today, explain=False)
         built.append(graph)
         return graph.to_json()
 
@@ -916,6 +948,7 @@ def path_report(v: Vault, name: str, max_hops: int = 3) -> dict[str, Any]:
         person = v.index.person(n.path) if n.path else None
         if person is None:
             return 0.0, ""
+        n = n._replace(archived=v.is_archived(person))
         health = v.health(person) if n.closeness in (1, 2, 3) else None
         value = health.value if health else None
         return my_tie(n, value), my_tie_how(n, value, health.band if health else None)
@@ -923,7 +956,9 @@ def path_report(v: Vault, name: str, max_hops: int = 3) -> dict[str, Any]:
     routes = [_with_facts(v, graph, r) for r in find_routes(graph, target, max_hops, mine)]
     best = routes[0] if routes else None
     warn = warning(graph, best) if best else None
-    others = might_know(graph, target, skip=best.ids if best else ()) if best is None or warn else []
+    others = []
+    if best is None or warn:
+        others = might_know(graph, target, skip=best.ids if best else (), archived=_archived(v, graph))
     return {
         "target": {"name": node.name, "path": node.path, "in_vault": node.in_vault},
         "max_hops": max_hops,
@@ -965,7 +1000,19 @@ def _route_json(graph: Graph, r: Route) -> dict[str, Any]:
     }
 
 
-def _stage_reached(v: Vault, people: list[Person]) -> dict[str, str | None]:
+def _archived(v: Vault, graph: Graph) -> Callable[[str], bool]:
+    """Whether a node is an archived person, read from their own file's lines when asked
+    (the cached graph does not hold it: archiving must not rebuild the whole graph)."""
+
+    def archived(node_id: str) -> bool:
+        path = graph.nodes[node_id].path
+        person = v.index.person(path) if path else None
+        return person is not None and v.is_archived(person)
+
+    return archived
+
+
+def _stage_reached(v: Vault, graph: Graph, paths: Iterable[str]) -> dict[str, str | None]:
     """The highest stage each person ever had: the current one or any in a dated `stage:` line."""
     lowered = [s.lower() for s in v.settings.stages]
 
@@ -977,10 +1024,11 @@ def _stage_reached(v: Vault, people: list[Person]) -> dict[str, str | None]:
     for e in v.index.reserved_entries():
         if e.type == "stage" and e.date <= v.today:
             changes[e.path] += [x for x in (e.old, e.new) if x]
-    for p in people:
-        seen = [p.stage, *changes.get(p.path, [])]
+    for path in paths:
+        stage = graph.nodes[path].stage
+        seen = [stage, *changes.get(path, [])]
         best = max(seen, key=rank)
-        out[p.path] = best.strip() if best and rank(best) >= 0 else p.stage
+        out[path] = best.strip() if best and rank(best) >= 0 else stage
     return out
 
 
@@ -1013,18 +1061,12 @@ def referrals_report(v: Vault) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         graph = graph_of(v)
-        people = v.people()
-        reached = _stage_reached(v, people)
-        introduced: dict[str, str] = {}
-        for p in people:
-            if p.introduced_by:
-                path = v.lookup(p.introduced_by)
-                introduced[p.path] = path if path in graph.nodes else "~" + name_key(p.introduced_by)
+        reached = _stage_reached(v, graph, graph.introduced)
         found, method = bridges(graph)
         return {
             "referrals": referral_sources(
                 graph,
-                introduced,
+                graph.introduced,
                 reached,
                 v.settings.stages,
                 deals_of(v, graph),
@@ -1035,15 +1077,18 @@ def referrals_report(v: Vault) -> dict[str, Any]:
             "betweenness": method,
         }
 
-    data: dict[str, Any] = v.cached("network/referrals/3", compute)
+    data: dict[str, Any] = v.cached("network/referrals/5", compute)
     return data
 
 
 def intros_report(v: Vault, limit: int = 10) -> list[dict[str, Any]]:
     """Suggested introductions (cached; the first 50 are kept)."""
-    found: list[dict[str, Any]] = v.cached(
-        "network/intros/3", lambda: suggest_intros(graph_of(v), v.settings.stages, limit=50)
-    )
+
+    def compute() -> list[dict[str, Any]]:
+        graph = graph_of(v)
+        return suggest_intros(graph, v.settings.stages, limit=50, archived=_archived(v, graph))
+
+    found: list[dict[str, Any]] = v.cached("network/intros/5", compute)
     return found[:limit]
 
 
