@@ -476,3 +476,24 @@ def test_every_hookspec_is_documented_in_docs_plugins() -> None:
     doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
     for name in specs:
         assert f"## {name}(" in doc, f"docs/plugins.md has no section for {name}"
+
+
+def test_entry_points_are_read_like_importlib_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import entry_points
+
+    site = tmp_path / "eps"
+    info = site / "some_pkg-2.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Some.Pkg\nVersion: 2.0\n\nbody\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[console_scripts]\nx = a:b\n\n[vaultcrm]\nobj = some_pkg_mod:Plugin.instance [extra]\n", encoding="utf-8"
+    )
+    (site / "some_pkg_mod.py").write_text("class Plugin:\n    instance = 'the object'\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    mine = [ep for ep in plugins.entry_points_of("vaultcrm") if ep.name == "obj"]
+    theirs = [ep for ep in entry_points(group="vaultcrm") if ep.name == "obj"]
+    assert [(ep.name, ep.value) for ep in mine] == [("obj", "some_pkg_mod:Plugin.instance")]
+    assert theirs[0].value.startswith("some_pkg_mod:Plugin.instance")
+    assert (mine[0].package, mine[0].version) == ("Some.Pkg", "2.0")
+    assert mine[0].load() == "the object"
+    sys.modules.pop("some_pkg_mod", None)
