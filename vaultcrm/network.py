@@ -33,7 +33,9 @@ import statistics
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from .model import Knows
 
 if TYPE_CHECKING:
     from .core import Vault
@@ -70,6 +72,66 @@ def name_key(name: str) -> str:
 
 # ---------------------------------------------------------------------------
 # The graph
+
+
+class PersonLike(Protocol):
+    """What the graph reads of a person: a :class:`~vaultcrm.model.Person` or :class:`PersonFacts`."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def closeness(self) -> int | None: ...
+    @property
+    def circle(self) -> str | None: ...
+    @property
+    def stage(self) -> str | None: ...
+    @property
+    def company(self) -> str | None: ...
+    @property
+    def location(self) -> str | None: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def kin(self) -> bool: ...
+    @property
+    def knows(self) -> tuple[Knows, ...]: ...
+    @property
+    def introduced_by(self) -> str | None: ...
+
+
+class PersonFacts(NamedTuple):
+    """The fields of a person the graph reads, straight from the index's JSON (a whole
+    :class:`~vaultcrm.model.Person` costs twice as much to build for 10k people)."""
+
+    path: str
+    name: str
+    closeness: int | None
+    circle: str | None
+    stage: str | None
+    company: str | None
+    location: str | None
+    tags: tuple[str, ...]
+    kin: bool
+    knows: tuple[Knows, ...]
+    introduced_by: str | None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> PersonFacts:
+        return cls(
+            d["path"],
+            d["name"],
+            d.get("closeness"),
+            d.get("circle"),
+            d.get("stage"),
+            d.get("company"),
+            d.get("location"),
+            tuple(d.get("tags") or ()),
+            bool(d.get("kin")),
+            tuple(Knows(*k) for k in d.get("knows") or ()),
+            d.get("introduced_by"),
+        )
 
 
 class Node(NamedTuple):
@@ -189,7 +251,7 @@ class Graph:
 
 
 def build_graph(
-    people: list[Person],
+    people: Iterable[PersonLike],
     interactions: Iterable[Interaction],
     lookup: Callable[[str], str | None],
     today: dt.date,
@@ -281,7 +343,7 @@ def build_graph(
             add(p.path, other, "introduced_by", INTRODUCED, how)
 
     # shared organisations (small ones only)
-    orgs: dict[str, list[Person]] = defaultdict(list)
+    orgs: dict[str, list[PersonLike]] = defaultdict(list)
     for p in people:
         if p.company:
             orgs[name_key(p.company)].append(p)
@@ -899,7 +961,8 @@ def graph_of(v: Vault) -> Graph:
 
     def compute() -> dict[str, Any]:
         shared = events.resolve(v.index.entries(shared=intro_words(v)), v.settings, v.lookup)
-        graph = build_graph(v.people(), shared, v.lookup, v.today, explain=False)
+        people = [PersonFacts.from_json(d) for d in v.index.people_data()]
+        graph = build_graph(people, shared, v.lookup, v.today, explain=False)
         built.append(graph)
         return graph.to_json()
 
