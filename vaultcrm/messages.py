@@ -439,8 +439,10 @@ def history(v: Vault, template: str | None = None) -> tuple[list[Send], dict[str
     files = v.index.paths_with_field("template")
     if not files:
         return [], {}
+    bulk = len(files) >= BULK_SHARE * v.index.count_people()
+    found = v.interactions() if bulk else events.resolve(v.index.entries(files), v.settings, v.lookup)
     sends: list[Send] = []
-    for it in events.resolve(v.index.entries(files), v.settings, v.lookup):
+    for it in found:
         parsed = _send_spec(it)
         if parsed is not None and (template is None or parsed[0] == template):
             for person in it.participants:
@@ -448,9 +450,9 @@ def history(v: Vault, template: str | None = None) -> tuple[list[Send], dict[str
     people = sorted({s.person for s in sends})
     types = v.settings.types
     touches: dict[str, list[Touch]] = defaultdict(list)
-    if len(people) >= BULK_SHARE * v.index.count_people():
+    if bulk:
         wanted = set(people)
-        items = [(p, it) for it in v.interactions() for p in it.participants if p in wanted]
+        items = [(p, it) for it in found for p in it.participants if p in wanted]
     else:
         items = []
         for path in people:
