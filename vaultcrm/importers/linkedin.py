@@ -68,10 +68,15 @@ def read(filename: str, data: bytes) -> Iterator[Record | Skipped]:
     yield from _read_connections(filename, text)
 
 
+def _lower(cells: dict[str, str]) -> dict[str, str]:
+    """Cells keyed by lower-case column name: LinkedIn has changed the case of its headers."""
+    return {k.lower(): v for k, v in cells.items()}
+
+
 def _column(cells: dict[str, str], *names: str) -> str | None:
-    lowered = {k.lower(): v for k, v in cells.items()}
+    """The first non-empty cell of these columns, on one line (``cells`` from :func:`_lower`)."""
     for n in names:
-        value = one_line(lowered.get(n.lower()))
+        value = one_line(cells.get(n.lower()))
         if value:
             return value
     return None
@@ -99,7 +104,7 @@ def _read_connections(filename: str, text: str) -> Iterator[Record | Skipped]:
 
 
 def _connection(row: CsvRow, locator: str) -> Record | Skipped:
-    cells = row.cells
+    cells = _lower(row.cells)
     given = _column(cells, "First Name")
     family = _column(cells, "Last Name")
     suffix = None
@@ -133,6 +138,7 @@ def _read_messages(filename: str, text: str) -> Iterator[Record | Skipped]:
         if row.error:
             skipped.append(Skipped(locator, row.error, row.line))
             continue
+        row.cells = _lower(row.cells)
         if (_column(row.cells, "FOLDER") or "").upper() == "SPAM":
             continue
         if (_column(row.cells, "IS MESSAGE DRAFT") or "").lower() in ("yes", "true"):
@@ -153,7 +159,7 @@ def _read_messages(filename: str, text: str) -> Iterator[Record | Skipped]:
         if date is None:
             skipped.append(Skipped(locator, f"unreadable DATE {_column(row.cells, 'DATE')!r}", row.line))
             continue
-        summary = _summary(row.cells.get("SUBJECT"), row.cells.get("CONTENT"))
+        summary = _summary(row.cells.get("subject"), row.cells.get("content"))
         if sender_key == owner:
             targets = participants[1:]
             direction = "out"

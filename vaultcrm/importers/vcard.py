@@ -38,6 +38,7 @@ name = "vcard"
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _BASE64_LINE = re.compile(r"[A-Za-z0-9+/=]+")
+_NAME = re.compile(r"[A-Za-z0-9-]+")
 _SYSTEM_CATEGORIES = {"mycontacts", "starred"}
 _APPLE_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
 
@@ -153,6 +154,11 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def _split_value(line: str) -> tuple[str, str]:
     """Split at the first colon outside double quotes."""
+    colon = line.find(":")
+    if colon < 0:
+        return line, ""
+    if '"' not in line[:colon]:
+        return line[:colon], line[colon + 1 :]
     quoted = False
     for i, ch in enumerate(line):
         if ch == '"':
@@ -163,6 +169,8 @@ def _split_value(line: str) -> tuple[str, str]:
 
 
 def _split_unquoted(text: str, sep: str) -> list[str]:
+    if '"' not in text:
+        return text.split(sep)
     parts: list[str] = []
     buf: list[str] = []
     quoted = False
@@ -185,7 +193,7 @@ def _parse_line(line: str, number: int) -> Prop | None:
         return None
     pieces = _split_unquoted(head, ";")
     group, _, prop_name = pieces[0].strip().rpartition(".")
-    if not prop_name or not re.fullmatch(r"[A-Za-z0-9-]+", prop_name):
+    if not prop_name or not _NAME.fullmatch(prop_name):
         return None
     prop = Prop(prop_name.upper(), value, number, group or None)
     for piece in pieces[1:]:
@@ -237,6 +245,8 @@ def unescape(text: str) -> str:
 
 def split_escaped(text: str, sep: str, *, keep_escapes: bool = False) -> list[str]:
     """Split on ``sep`` where it is not escaped, then unescape each part (unless told not to)."""
+    if "\\" not in text:
+        return text.split(sep)
     parts, buf, i = [], [], 0
     while i < len(text):
         ch = text[i]
