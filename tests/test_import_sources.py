@@ -12,6 +12,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -419,7 +420,13 @@ PEOPLE_CSV = (
 
 @pytest.mark.parametrize(
     ("encoding", "prefix"),
-    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")],
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-16-le", b""),  # Excel's "Unicode text" without a BOM: recognised by its NUL bytes
+    ],
 )
 def test_csv_in_every_unicode_encoding_reads_the_same(tmp_path: Path, encoding: str, prefix: bytes) -> None:
     path = tmp_path / "contacts.csv"
@@ -834,3 +841,52 @@ def test_a_garbled_charset_or_base64_photo_costs_nothing_else() -> None:
     (item,) = list(vcard_source.read("x.vcf", card.encode("utf-8")))
     assert isinstance(item, Record)
     assert item.name == "Jürgen" and item.photo is None and item.emails == ["j@example.com"]
+
+
+# --- through the CLI: broken inputs leave the vault as it was ------------------------------
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".vaultcrm" not in p.relative_to(root).parts
+    }
+
+
+def test_cli_unknown_file_and_50_mb_file_are_one_line_errors_and_write_nothing(
+    run: Any, vault: Path, tmp_path: Path
+) -> None:
+    before = _snapshot(vault)
+    odd = tmp_path / "shopping.csv"
+    odd.write_text("Item,Price\nMilk,1.20\n", encoding="utf-8")
+    result = run("import", str(odd), "--yes")
+    assert result.exit_code == 1
+    assert f"{odd}: not a file vaultcrm can import (sources: " in result.output
+    big = tmp_path / "contacts.vcf"
+    with open(big, "wb") as fh:
+        fh.truncate(MAX_FILE_BYTES)
+    result = run("import", str(big), "--yes")
+    assert result.exit_code == 1 and "limit 50 MB" in result.output
+    assert _snapshot(vault) == before
+
+
+def test_cli_reports_broken_rows_with_their_lines_and_imports_the_rest(run: Any, vault: Path, tmp_path: Path) -> None:
+    result = run("import", str(FIX / "vcard" / "broken.vcf"), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "vcard/broken.vcf#card=2 line 6" in result.output
+    assert "vcard/broken.vcf#card=5 line 20" in result.output
+    assert (vault / "people" / "After The Break.md").exists()
+    assert not list((vault / "people").glob("Never Ended*")) and not list((vault / "people").glob("Cut Off*"))
+
+
+def test_cli_windows_1252_and_utf16_exports_reach_the_vault_without_mojibake(run: Any, vault: Path) -> None:
+    result = run("import", str(FIX / "outlook" / "contacts.csv"), str(FIX / "google" / "google-old.csv"), "--yes")
+    assert result.exit_code == 0, result.output
+    renee = (vault / "people" / "Renée Lefèvre.md").read_text(encoding="utf-8")
+    assert "Prefers “phone calls” – never e-mail on Fridays." in renee
+    olafur = (vault / "people" / "Ólafur Sigurðsson.md").read_text(encoding="utf-8")
+    assert "Norðurljós ehf." in olafur
+    for path in (vault / "people").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        assert "\ufffd" not in text and "Ã" not in text, path
