@@ -497,3 +497,16 @@ def test_entry_points_are_read_like_importlib_metadata(tmp_path: Path, monkeypat
     assert (mine[0].package, mine[0].version) == ("Some.Pkg", "2.0")
     assert mine[0].load() == "the object"
     sys.modules.pop("some_pkg_mod", None)
+
+
+def test_trust_list_that_cannot_be_written_is_a_clear_error(
+    run: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("VAULTCRM_CONFIG_DIR", str(blocker / "vaultcrm"))
+    write_vault_plugin(run.root, "marker.py", MARKER_PLUGIN)
+    result = run("plugins", "trust", "marker.py")
+    assert result.exit_code == 1
+    assert "cannot write the list of trusted plugins" in result.stderr
+    assert "hint: set VAULTCRM_CONFIG_DIR to a folder you can write" in result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["Vault", "Person", "__version__"]
+__all__ = ["Vault", "Person", "hookimpl", "__version__"]
 
 
 def __getattr__(name: str) -> object:
@@ -17,4 +17,8 @@ def __getattr__(name: str) -> object:
         from .model import Person
 
         return Person
+    if name == "hookimpl":  # plugins: `from vaultcrm import hookimpl` (docs/plugins.md)
+        from .hooks import hookimpl
+
+        return hookimpl
     raise AttributeError(name)

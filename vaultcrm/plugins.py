@@ -319,7 +319,14 @@ def _write_trust(data: dict[str, dict[str, str]]) -> None:
 
     path = trust_path()
     text = json.dumps({"version": 1, **data}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    atomic_write(path, text.encode("utf-8"))
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise VaultCRMError(
+            f"cannot write the list of trusted plugins: {exc.strerror or exc}",
+            path=str(path),
+            hint=f"set {ENV_CONFIG} to a folder you can write",
+        ) from None
 
 
 def sha256_of(data: bytes) -> str:
@@ -518,7 +525,7 @@ class Plugins:
             )
             for i in new:
                 trust_data["noticed"][str(i.sha256)] = str(root / str(i.path))
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(VaultCRMError):
                 _write_trust(trust_data)
 
     # -- calling hooks, one plugin at a time -----------------------------------
