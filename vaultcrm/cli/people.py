@@ -193,11 +193,6 @@ def log(
         from ..gamification import diff
 
         gain = diff(before, v.game())
-    from .. import logline, plugins
-
-    written = logline.parse(line)
-    if written is not None:  # plugins react (vaultcrm_after_log); one that fails is reported
-        plugins.current().after_log(v, person, written)
     when = when or v.today
     if when > v.today:
         output.warn(f"{line[2:12]} is in the future: it counts from that day on")
@@ -206,10 +201,15 @@ def log(
         if gain is not None:
             data["earned"] = gain.to_json()
         output.emit_json(data)
-        return
-    click.echo(f"Logged in {person.path}: {line}")
-    if gain is not None and gain.messages():
-        click.echo(output.style(str(gain), fg="green", bold=True))
+    else:
+        click.echo(f"Logged in {person.path}: {line}")
+        if gain is not None and gain.messages():
+            click.echo(output.style(str(gain), fg="green", bold=True))
+    from .. import logline, plugins
+
+    written = logline.parse(line)
+    if written is not None:  # plugins react (vaultcrm_after_log) after the line is reported; a failure is named
+        plugins.current().after_log(v, person, written)
 
 
 # ---------------------------------------------------------------------------
