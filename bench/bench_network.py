@@ -130,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         wall(root, ["path", targets[0]], pyc)  # the graph is cached; referrals builds on it
         figures.append(("`referrals`, first run, graph cached", wall(root, ["referrals"], pyc)))
 
-        print(f"\n{args.people} people, {knows} knows: entries, {ties} ties in the graph; {os.cpu_count()} cores\n")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\n{args.people} people, {knows} knows: entries, {ties} ties in the graph")
+        print(
+            f"{os.cpu_count()} cores, load average at the end {load} (other work on the machine slows every figure)\n"
+        )
         print("| figure | seconds | target |")
         print("| --- | --- | --- |")
         for label, value in figures:
