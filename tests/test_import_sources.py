@@ -890,3 +890,28 @@ def test_cli_windows_1252_and_utf16_exports_reach_the_vault_without_mojibake(run
     for path in (vault / "people").glob("*.md"):
         text = path.read_text(encoding="utf-8")
         assert "\ufffd" not in text and "Ã" not in text, path
+
+
+@pytest.mark.parametrize(("delimiter", "encoding"), [(";", "cp1252"), ("\t", "utf-16")])
+def test_exports_re_saved_by_a_spreadsheet_with_another_delimiter(
+    tmp_path: Path, delimiter: str, encoding: str
+) -> None:
+    """German Excel saves CSV with semicolons; Excel's "Unicode text" is UTF-16 with tabs."""
+    import csv as csv_module
+
+    for name, fixture in (("outlook.csv", FIX / "outlook" / "contacts.csv"), ("Connections.csv", None)):
+        if fixture is None:
+            text = (FIX / "linkedin" / "Connections.csv").read_text(encoding="utf-8")
+            text = text[text.index("First Name") :]
+        else:
+            text = decode(fixture.read_bytes())
+        rows = list(csv_module.reader(io.StringIO(text, newline="")))
+        buf = io.StringIO()
+        csv_module.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+        path = tmp_path / name
+        path.write_bytes(buf.getvalue().encode(encoding, errors="replace"))
+        items = read(path)
+        first = items[0]
+        assert isinstance(first, Record)
+        assert first.name == ("Renée Lefèvre" if fixture else "Klara Brandt")
+        assert first.locator.endswith(f"{name}#row=1")

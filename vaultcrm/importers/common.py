@@ -71,7 +71,7 @@ def csv_rows(
     cannot parse (a quote that never closes: a truncated file), comes back with ``error``.
     """
     lines = io.StringIO(text, newline="")
-    reader = csv.reader(lines, strict=False)
+    reader = csv.reader(lines, delimiter=_delimiter(text, is_header), strict=False)
     header: list[str] | None = None
     header_line = 0
     last_line = 0
@@ -128,12 +128,48 @@ def csv_rows(
     return header, rows()
 
 
-def first_record(text: str) -> list[str]:
-    """The first CSV record of a text (for sniffing a header); [] when there is none."""
+# A spreadsheet that re-saved the export may have changed the delimiter: German Excel writes
+# semicolons, Excel's "Unicode text" tabs.
+_DELIMITERS = (",", ";", "\t")
+
+
+def _records(text: str, delimiter: str, limit: int) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text[:HEAD_BYTES], newline=""), delimiter=delimiter, strict=False)
+    out: list[list[str]] = []
     try:
-        return [f.strip().lstrip("\ufeff") for f in next(csv.reader(io.StringIO(text, newline=""), strict=False))]
-    except (StopIteration, csv.Error):
-        return []
+        for fields in reader:
+            out.append(fields)
+            if len(out) >= limit:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def _delimiter(text: str, is_header: Callable[[list[str]], bool] | None) -> str:
+    """The delimiter whose parse finds the header (or the widest first record)."""
+    if is_header is not None:
+        for delimiter in _DELIMITERS:
+            if any(is_header([f.strip().lstrip("\ufeff") for f in r]) for r in _records(text, delimiter, 15)):
+                return delimiter
+        return ","
+    widths = {d: len(next((r for r in _records(text, d, 15) if any(f.strip() for f in r)), [])) for d in _DELIMITERS}
+    return max(_DELIMITERS, key=lambda d: (widths[d], d == ","))
+
+
+def has_header(text: str, is_header: Callable[[list[str]], bool]) -> bool:
+    """True when one of the first records (any delimiter) is a header ``is_header`` accepts."""
+    return any(is_header([f.strip().lstrip("\ufeff") for f in r]) for d in _DELIMITERS for r in _records(text, d, 15))
+
+
+def first_record(text: str) -> list[str]:
+    """The first CSV record of a text, in whichever delimiter makes it widest (for sniffing a header)."""
+    best: list[str] = []
+    for delimiter in _DELIMITERS:
+        records = _records(text, delimiter, 1)
+        if records and len(records[0]) > len(best):
+            best = records[0]
+    return [f.strip().lstrip("\ufeff") for f in best]
 
 
 # --- profiles ------------------------------------------------------------------------------

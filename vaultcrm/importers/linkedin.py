@@ -24,7 +24,17 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from .common import CsvRow, add_unique, add_url, base_name, clean, csv_rows, one_line, parse_day_month_year
+from .common import (
+    CsvRow,
+    add_unique,
+    add_url,
+    base_name,
+    clean,
+    csv_rows,
+    has_header,
+    one_line,
+    parse_day_month_year,
+)
 from .encoding import decode
 from .record import Interaction, Record, Skipped
 
@@ -50,22 +60,16 @@ def sniff(filename: str, head: bytes) -> bool:
     if not base_name(filename).lower().endswith(".csv"):
         return False
     text = decode(head, repair=False)
-    for line in text.splitlines()[:12]:
-        fields = [f.strip().strip('"') for f in line.split(",")]
-        if _is_connections_header(fields) or _is_messages_header(fields):
-            return True
-    return False
+    return has_header(text, _is_connections_header) or has_header(text, _is_messages_header)
 
 
 def read(filename: str, data: bytes) -> Iterator[Record | Skipped]:
     """Connections or messages, whichever the header says."""
     text = decode(data)
-    for line in text.splitlines()[:12]:
-        fields = [f.strip().strip('"') for f in line.split(",")]
-        if _is_messages_header(fields):
-            yield from _read_messages(filename, text)
-            return
-    yield from _read_connections(filename, text)
+    if has_header(text, _is_messages_header):
+        yield from _read_messages(filename, text)
+    else:
+        yield from _read_connections(filename, text)
 
 
 def _lower(cells: dict[str, str]) -> dict[str, str]:
