@@ -510,3 +510,21 @@ def test_trust_list_that_cannot_be_written_is_a_clear_error(
     assert result.exit_code == 1
     assert "cannot write the list of trusted plugins" in result.stderr
     assert "hint: set VAULTCRM_CONFIG_DIR to a folder you can write" in result.stderr
+
+
+def test_vault_settings_plugins_list_restricts_vault_plugins(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VAULTCRM_LOAD_PLUGINS")
+    marker = write_vault_plugin(run.root, "marker.py", MARKER_PLUGIN).with_name("ran.txt")
+    run("plugins", "trust", "marker.py")
+    settings = run.root / "vaultcrm.yaml"
+    original = settings.read_text(encoding="utf-8")
+    settings.write_text(original + "\nplugins: [standup]\n", encoding="utf-8")
+    run("due")
+    assert not marker.exists()  # trusted, but not one the vault enables
+    settings.write_text(original + "\nplugins: [marker]\n", encoding="utf-8")
+    run("due")
+    assert marker.exists()
+    marker.unlink()
+    settings.write_text(original + "\nplugins: []\n", encoding="utf-8")  # empty: every trusted one
+    run("due")
+    assert marker.exists()

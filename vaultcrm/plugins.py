@@ -482,6 +482,9 @@ class Plugins:
         files = [p for p in vault_plugin_files(root) if _allowed(chosen, p.stem, p.name)]
         if not files:
             return
+        enabled = _enabled_in_settings(root)
+        if enabled is not None:  # `plugins: [a, b]` in vaultcrm.yaml: only those vault plugins
+            files = [p for p in files if _allowed(enabled, p.stem, p.name)]
         trust_data = _read_trust()
         untrusted: list[PluginInfo] = []
         for path in files:
@@ -788,6 +791,29 @@ class Plugins:
     def listing(self) -> list[PluginInfo]:
         """Everything found: loaded plugins, failed ones and untrusted vault files."""
         return sorted(self.infos.values(), key=lambda i: self._order(i.name)) + list(self.untrusted)
+
+
+def _enabled_in_settings(root: Path) -> set[str] | None:
+    """The vault's ``plugins:`` list (vault plugin names), or None when absent or empty (all).
+
+    Read here with the safe loader, not through :mod:`vaultcrm.settings`, which asks the
+    plugins for their interaction types (they are being loaded now). A broken vaultcrm.yaml is
+    reported by the command itself; here it restricts nothing.
+    """
+    from . import yamlio
+    from .settings import SETTINGS_FILE
+
+    try:
+        text = (root / SETTINGS_FILE).read_text(encoding="utf-8-sig")
+        data = yamlio.load(text) if "plugins" in text else None
+    except (OSError, UnicodeDecodeError, yamlio.YAMLProblem):
+        return None
+    value = data.get("plugins") if isinstance(data, dict) else None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        return None
+    return {str(v).strip().lower() for v in value if str(v).strip()}
 
 
 # ---------------------------------------------------------------------------
