@@ -227,8 +227,12 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename."""
+def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename.
+
+    ``fsync=False`` is for bulk creation of new files (an import writing thousands): the
+    caller flushes them all at once with :func:`sync_all` afterwards.
+    """
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
     mode = None
@@ -239,7 +243,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                os.fsync(fh.fileno())
         if mode is None:
             mode = 0o666 & ~_umask()  # a new file gets the usual permissions, not mkstemp's 0600
         os.chmod(tmp, mode)
@@ -248,7 +253,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if sys.platform != "win32":
+    if sys.platform != "win32" and fsync:
         with contextlib.suppress(OSError):
             dfd = os.open(folder, os.O_RDONLY)
             try:
@@ -257,7 +262,9 @@ def atomic_write(path: Path, data: bytes) -> None:
                 os.close(dfd)
 
 
-def edit(root: Path, rel: str, change: Callable[[str], str], *, create: bool = False, attempts: int = 5) -> bool:
+def edit(
+    root: Path, rel: str, change: Callable[[str], str], *, create: bool = False, attempts: int = 5, fsync: bool = True
+) -> bool:
     """Apply ``change`` (text → text) to a vault file safely. Returns True when written.
 
     Under the file's lock: read, refuse files that are not safe to touch
@@ -268,7 +275,7 @@ def edit(root: Path, rel: str, change: Callable[[str], str], *, create: bool = F
     """
     path = inside(root, rel)
     try:
-        return _edit_locked(root, rel, path, change, create, attempts)
+        return _edit_locked(root, rel, path, change, create, attempts, fsync)
     except PermissionError as exc:
         raise WriteRefused(f"cannot write: {exc.strerror or 'permission denied'}", path=rel) from None
     except OSError as exc:
@@ -277,7 +284,9 @@ def edit(root: Path, rel: str, change: Callable[[str], str], *, create: bool = F
         raise
 
 
-def _edit_locked(root: Path, rel: str, path: Path, change: Callable[[str], str], create: bool, attempts: int) -> bool:
+def _edit_locked(
+    root: Path, rel: str, path: Path, change: Callable[[str], str], create: bool, attempts: int, fsync: bool = True
+) -> bool:
     with file_lock(root, rel):
         for _ in range(attempts):
             try:
@@ -314,18 +323,53 @@ def _edit_locked(root: Path, rel: str, path: Path, change: Callable[[str], str],
                     continue
             elif path.exists():
                 continue
-            atomic_write(path, new.encode("utf-8"))
+            atomic_write(path, new.encode("utf-8"), fsync=fsync)
             return True
     raise WriteRefused("the file keeps changing while vaultcrm writes it; try again", path=rel)
 
 
-def create_new(root: Path, rel: str, text: str) -> None:
-    """Create a file that must not exist yet (atomic, never overwriting)."""
+def sync_all() -> None:
+    """Flush every written file to disk at once (after bulk writes with ``fsync=False``)."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+def create_new(root: Path, rel: str, text: str, *, fsync: bool = True) -> None:
+    """Create a file that must not exist yet (atomic, never overwriting).
+
+    ``fsync=False`` (bulk creation, flushed later with :func:`sync_all`) needs no lock file:
+    the temp file is hard-linked to its name, which fails if the name exists meanwhile.
+    """
     path = inside(root, rel)
+    if not fsync and hasattr(os, "link"):
+        try:
+            _create_linked(path, text.encode("utf-8"), rel)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                raise WriteRefused(f"cannot write: {exc.strerror or exc}", path=rel) from None
+            # a file system without hard links: the locked way below
     try:
         with file_lock(root, rel):
             if path.exists():
                 raise WriteRefused("a file with this name already exists", path=rel)
-            atomic_write(path, text.encode("utf-8"))
+            atomic_write(path, text.encode("utf-8"), fsync=fsync)
     except OSError as exc:
         raise WriteRefused(f"cannot write: {exc.strerror or exc}", path=rel) from None
+
+
+def _create_linked(path: Path, data: bytes, rel: str) -> None:
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise WriteRefused("a file with this name already exists", path=rel) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -79,10 +79,12 @@ def record_name(rec: Record) -> str:
                 break
     if not name and rec.emails:
         name = rec.emails[0].strip()
+    if not name and rec.handles.get("twitter_id"):
+        name = f"X user {rec.handles['twitter_id']}"  # only an account id: the user names them later
     if not name and rec.urls:
         found = norm.profile_url(rec.urls[0])
         if found:
-            name = found[1]
+            name = f"X user {found[1]}" if found[0] == "twitter_id" else found[1]
     return name
 
 
@@ -261,7 +263,7 @@ class VaultIndex:
         self.by_key: dict[str, list[str]] = defaultdict(list)
         self.by_name: dict[str, list[str]] = defaultdict(list)
         self.by_locator: dict[str, list[str]] = defaultdict(list)
-        self.by_family: dict[str, list[str]] = defaultdict(list)
+        self.by_block: dict[str, list[str]] = defaultdict(list)
         for ent in entities:
             self.add(ent)
 
@@ -272,8 +274,9 @@ class VaultIndex:
         for k in ent.names:
             self.by_name[k].append(ent.ref)
             for b in blocks(k):
-                if ent.ref not in self.by_family[b]:
-                    self.by_family[b].append(ent.ref)
+                refs = self.by_block[b]
+                if not refs or refs[-1] != ent.ref:
+                    refs.append(ent.ref)
         for loc in ent.locators:
             self.by_locator[loc].append(ent.ref)
 
@@ -312,14 +315,28 @@ class VaultIndex:
         return None
 
 
-def blocks(name_key: str) -> list[str]:
-    """Blocking keys of a folded name: its family name, and its given name's first letter + family."""
-    words = name_key.split()
+BLOCK_MAX = 300  # a spelling block larger than this is too common a name to compare pairwise
+
+
+def _given_family(name_key: str) -> tuple[str, str]:
+    """Given and family of a folded name, a trailing number ("Anna Schmidt 2") left out."""
+    words = [w for w in name_key.split() if not w.isdigit()] or name_key.split()
     if not words:
+        return "", ""
+    return words[0], (words[-1] if len(words) > 1 else "")
+
+
+def blocks(name_key: str) -> list[str]:
+    """Blocking keys of a folded name: same family and given name, same family and nickname
+    group, and a spelling block (the family name's first four letters and the given name's
+    first letter) for typos."""
+    given, family = _given_family(name_key)
+    if not given:
         return []
-    if len(words) == 1:
-        return [f"solo:{words[0][:4]}"]
-    return [f"fam:{words[-1]}", f"fam4:{words[-1][:4]}:{words[0][:1]}"]
+    out = [f"n:{family}:{given}"]
+    out += [f"g:{family}:{gid}" for gid in sorted(norm.nickname_groups(given))]
+    out.append(f"s:{family[:4]}:{given[:1]}")
+    return out
 
 
 def similar(a: Entity, b: Entity) -> tuple[int, str] | None:
@@ -331,11 +348,11 @@ def similar(a: Entity, b: Entity) -> tuple[int, str] | None:
         for kb in b.names:
             if not ka or not kb:
                 continue
-            ga, fa = ka.split()[0], ka.split()[-1]
-            gb, fb = kb.split()[0], kb.split()[-1]
-            if ka == kb:
+            ga, fa = _given_family(ka)
+            gb, fb = _given_family(kb)
+            if ka == kb or (ga, fa) == (gb, fb):
                 cand = (95, "same name")
-            elif fa == fb and len(ka.split()) > 1 and len(kb.split()) > 1 and norm.same_given(ga, gb):
+            elif fa and fa == fb and norm.same_given(ga, gb):
                 cand = (90, f"nickname: {ga} / {gb}")
             else:
                 score = int(fuzz.token_sort_ratio(ka, kb))
@@ -348,12 +365,15 @@ def similar(a: Entity, b: Entity) -> tuple[int, str] | None:
 
 
 def suggestions_for(ent: Entity, index: VaultIndex, exclude: set[str]) -> list[tuple[str, int, str]]:
-    """Vault people whose names resemble ``ent``'s (blocked by family name), best first."""
+    """Vault people whose names resemble ``ent``'s (looked up by block, never all pairs), best first."""
     seen: set[str] = set()
     out: list[tuple[str, int, str]] = []
     for k in ent.names:
         for b in blocks(k):
-            for ref in index.by_family.get(b, ()):
+            refs = index.by_block.get(b, ())
+            if b.startswith("s:") and len(refs) > BLOCK_MAX:
+                continue
+            for ref in refs:
                 if ref in seen or ref in exclude or ref == ent.ref:
                     continue
                 seen.add(ref)

@@ -84,6 +84,7 @@ def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(value: str | None) -> str:
     """Accent- and case-folded, punctuation removed, spaces collapsed: for comparison only."""
     if not value:
@@ -123,6 +124,7 @@ def name_words(name: str | None) -> list[str]:
     return words
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(name: str | None) -> str:
     """The folded full name: equal keys mean equal names (any case, accents, order "Last, First")."""
     return " ".join(name_words(name))
