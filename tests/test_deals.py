@@ -341,8 +341,11 @@ def test_the_review_shows_deals_closing_this_week(vault: Path, run: Run) -> None
     run("deal", "add", "Late one", "--contact", "Anna", "--value", "300", "--close", "2026-11-10")
     run("deal", "add", "Next month", "--contact", "Anna", "--value", "300", "--close", "2026-12-20")
     run("deal", "add", "Won already", "--contact", "Anna", "--close", "2026-11-25", "--stage", "won")
+    deal = vault / "deals/Website relaunch.md"
+    deal.write_text(deal.read_text(encoding="utf-8") + "\n## Tasks\n- [ ] send the quote 📅 2026-11-26\n", "utf-8")
     assert run("review").exit_code == 0
     note = (vault / "reviews/2026-W48.md").read_text(encoding="utf-8")
+    assert "- 26 Nov: send the quote (Klaus Breyer)\n" in note  # a deal's task is for its contact
     section = note.split("## Deals closing this week\n", 1)[1].split("\n\n", 1)[0]
     assert section.splitlines() == [
         "- 10 Nov: [[Late one]] · lead · 300 EUR (Anna Schmidt) · close date passed",

@@ -285,6 +285,13 @@ def of_person(v: Vault, person: Person) -> list[Deal]:
     return sorted(mine, key=lambda d: (d.close is None, d.close or dt.date.max, d.title))
 
 
+def contact_path(v: Vault, deal_path: str) -> str | None:
+    """The person file a deal's ``contact`` names, or None."""
+    fm = v.index.frontmatter(deal_path).get(deal_path)
+    contact = parse_deal(deal_path, fm).contact if fm else None
+    return v.lookup(contact) if contact else None
+
+
 def deal_tasks(v: Vault, person: Person) -> list[Task]:
     """Open tasks in the files of deals whose contact is ``person`` (they are for that person)."""
     paths = {d.path for d in load(v) if d.contact and v.lookup(d.contact) == person.path}
@@ -364,11 +371,10 @@ def open_tasks(v: Vault) -> list[tuple[Task, str | None]]:
     by due date (undated last); a review's checkboxes are suggestions, not tasks."""
     reviews = v.settings.folders.reviews + "/"
     deals_prefix = v.settings.folders.deals + "/"
-    deal_contact = (
-        {d.path: d.contact for d in load(v)} if any(t.path.startswith(deals_prefix) for t in v.tasks()) else {}
-    )
+    every = v.tasks()
+    deal_contact = {d.path: d.contact for d in load(v)} if any(t.path.startswith(deals_prefix) for t in every) else {}
     out: list[tuple[Task, str | None]] = []
-    for t in v.tasks():
+    for t in every:
         if not t.is_open or t.path.startswith(reviews):
             continue
         who = t.owner or v.lookup_any(t.links)

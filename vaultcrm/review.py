@@ -145,6 +145,10 @@ def build_context(v: Vault, year: int, week: int) -> dict[str, Any]:
         if t.path.startswith(settings.folders.reviews + "/") or t.due is None or t.due < monday:
             continue
         who = t.owner or v.lookup_any(t.links)
+        if who is None and t.path.startswith(settings.folders.deals + "/"):
+            from .deals import contact_path
+
+            who = contact_path(v, t.path)  # a task in a deal's file is for its contact
         person = people.get(who) if who else None
         tasks.append(
             {"text": t.description, "due": t.due, "label": short_date(t.due), "person": person.name if person else None}
