@@ -100,6 +100,10 @@ def due_report(
         if t.path.startswith(v.settings.folders.reviews + "/"):
             continue  # a review's checkboxes are suggestions, not tasks
         who = t.owner or v.lookup_any(t.links)
+        if who is None and t.path.startswith(v.settings.folders.deals + "/"):
+            from ..deals import contact_path
+
+            who = contact_path(v, t.path)  # a task in a deal's file is for its contact
         if who is not None:
             found.append((t, who))
     names = v.index.names_of(who for _, who in found)
