@@ -499,7 +499,7 @@ def context(v: Vault, person: Person, template: str, variant: str) -> dict[str, 
             "direction": last.direction,
             "days_ago": days_since,
         }
-    closest = [p for p in v.people() if p.closeness == 1 and p.path != person.path]
+    closest = [] if v.settings.interests else [p for p in v.people() if p.closeness == 1 and p.path != person.path]
     interests = my_interests(v.settings.interests, closest)
     shared = shared_interests(person.tags, interests)
     first = person.meta.get("first_name")
