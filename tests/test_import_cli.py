@@ -8,12 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import Run
 
 from vaultcrm.core import Vault
 from vaultcrm.importers import normalize as norm
 from vaultcrm.importers import sources
-
-from conftest import Run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 CROWD = FIXTURES / "crowd"
@@ -222,7 +221,7 @@ def test_dupes_reports_an_unparseable_note_beside_its_twin(run: Run, vault: Path
 def _csv(folder: Path, row: str) -> Path:
     path = folder / "Connections.csv"
     path.write_text(
-        "Notes:\n\"When exporting your connection data…\"\n\n"
+        'Notes:\n"When exporting your connection data…"\n\n'
         "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
         f"{row.split(',')[0]},{row.split(',')[1]},,{row.split(',')[2]},,,01 Jan 2024\n",
         encoding="utf-8",
@@ -281,7 +280,9 @@ def _notes(folder: Path) -> None:
         "---\ntag: friend\nalias: Tommy\nemail: tom@example.com\ncompany: [[Acme GmbH]]\n---\nTom.\n", encoding="utf-8"
     )
     (folder / "Json Jo.md").write_text('---\n{"name": "Jo Json", "tags": "a b"}\n---\nJo.\n', encoding="utf-8")
-    (folder / "Crlf Carla.md").write_bytes("\ufeff---\r\nname: Crlf Carla\r\nphone: 030123457\r\n---\r\nCarla.\r\n".encode())
+    (folder / "Crlf Carla.md").write_bytes(
+        "\ufeff---\r\nname: Crlf Carla\r\nphone: 030123457\r\n---\r\nCarla.\r\n".encode()
+    )
     (folder / "Bad Yaml.md").write_text("---\nname: [oops\n---\nKeep me.\n", encoding="utf-8")
     (folder / "Klaus Breyer.md").write_text(
         "---\nemail: klaus@example.com\n---\nKlaus likes bouldering.\n\n## Log\n- 2025-05-05 call: old call\n",

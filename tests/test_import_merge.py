@@ -72,7 +72,14 @@ def test_names_fold_accents_case_and_order() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Bob", "Robert"), ("Bill", "William"), ("Liam", "William"), ("Kate", "Katherine"), ("Hans", "Johannes"), ("Pepe", "José")],
+    [
+        ("Bob", "Robert"),
+        ("Bill", "William"),
+        ("Liam", "William"),
+        ("Kate", "Katherine"),
+        ("Hans", "Johannes"),
+        ("Pepe", "José"),
+    ],
 )
 def test_nicknames_are_the_same_given_name(a: str, b: str) -> None:
     assert norm.same_given(a, b)
@@ -179,7 +186,12 @@ def test_merge_keeps_every_value_and_changes_only_what_it_adds(vault: Path) -> N
     assert klaus.phones == ("+49 30 1234567", "+49 171 5550100")
     assert klaus.company == "Acme GmbH"  # the existing value stays …
     assert klaus.meta["previous"] == ["company: Initech"]  # … the other one is kept
-    assert klaus.handles == {"linkedin": "klausbreyer", "xing": "Klaus_Breyer", "twitter": "klausbreyer", "github": "kbreyer"}
+    assert klaus.handles == {
+        "linkedin": "klausbreyer",
+        "xing": "Klaus_Breyer",
+        "twitter": "klausbreyer",
+        "github": "kbreyer",
+    }
     assert klaus.tags == ("founder", "berlin", "climbing")
     assert klaus.meta["sources"] == ["linkedin/Connections.csv#row=20"]
     # every line of the old file is still there, comments included, in order
@@ -210,7 +222,9 @@ def test_json_frontmatter_gets_new_keys_inside_its_object(vault: Path) -> None:
     note = vault / "people/Jay Son.md"
     original = '---\n{\n  "name": "Jay Son",\n  "emails": ["jay@example.com"],\n  "phone": "030123457"\n}\n---\nBody.\n'
     note.write_text(original)
-    run_import(vault, [rec("vcard/a.vcf#card=1", name="Jay Son", emails=["jay@example.com", "j@work.example"], role="Dev")])
+    run_import(
+        vault, [rec("vcard/a.vcf#card=1", name="Jay Son", emails=["jay@example.com", "j@work.example"], role="Dev")]
+    )
     text = note.read_text()
     header = text.split("---\n")[1]
     data = json.loads(header)
@@ -242,7 +256,13 @@ def test_reimport_changes_no_byte(vault: Path) -> None:
             urls=["https://www.linkedin.com/in/nina-novak"],
             interactions=[Interaction(dt.date(2026, 3, 4), "message", "Hi there!", "10:15", "in", "linkedin")],
         ),
-        rec("vcard/a.vcf#card=1", name="Nina Novak", emails=["nina@example.com"], photo=b"\xff\xd8\xff", photo_type="jpeg"),
+        rec(
+            "vcard/a.vcf#card=1",
+            name="Nina Novak",
+            emails=["nina@example.com"],
+            photo=b"\xff\xd8\xff",
+            photo_type="jpeg",
+        ),
         rec("vcard/a.vcf#card=2", company="Globex Corp", is_org=True),
         Skipped("google/c.csv#row=3", "no name, no email and no profile", 5),
     ]
@@ -252,7 +272,9 @@ def test_reimport_changes_no_byte(vault: Path) -> None:
     assert "- 2026-03-04 10:15 message: Hi there! [dir:: in] [via:: linkedin]" in nina
     assert "![[Nina Novak.jpg]]" in nina
     assert (vault / "people/attachments/Nina Novak.jpg").read_bytes() == b"\xff\xd8\xff"
-    assert (vault / "orgs/Globex Corp.md").read_text().startswith("---\nname: Globex Corp\nsources: [vcard/a.vcf#card=2]")
+    assert (
+        (vault / "orgs/Globex Corp.md").read_text().startswith("---\nname: Globex Corp\nsources: [vcard/a.vcf#card=2]")
+    )
     snapshot = hashes(vault)
     again = run_import(vault, records)
     assert again.new == [] and again.merges == [] and len(again.unchanged) == 2

@@ -55,9 +55,9 @@ def _print_plan(plan: Plan, limit: int = 50) -> None:
         click.echo("  (merge one pair with: vaultcrm merge A B)")
     if plan.skipped:
         click.echo(output.style(f"Skipped ({len(plan.skipped)}):", bold=True))
-        for s in plan.skipped[:limit]:
-            line = f" line {s.line}" if s.line else ""
-            click.echo(f"  - {s.locator}{line}: {s.reason}")
+        for sk in plan.skipped[:limit]:
+            line = f" line {sk.line}" if sk.line else ""
+            click.echo(f"  - {sk.locator}{line}: {sk.reason}")
         more(len(plan.skipped))
     for p in plan.problems:
         output.warn(p)
@@ -131,8 +131,8 @@ def import_(app: App, args: tuple[str, ...], dry_run: bool, yes: bool, force: bo
         elif dry_run and not nothing:
             click.echo("Dry run: nothing written.")
         return
-    if not yes and not app.json and _interactive():
-        click.confirm("Write these changes?", abort=True, default=True)
+    if not yes and _interactive():
+        click.confirm("Write these changes?", abort=True, default=True, err=True)
     from .. import bulk
     from .. import vault as vaultio
     from ..importers.merge import apply
@@ -211,7 +211,14 @@ def dupes(app: App, limit: int) -> None:
                             broken.append(match.Suggestion(path, d.path, 90, f"{d.path} cannot be parsed"))
     found = broken + found
     rows = [
-        {"a": s.a, "a_name": names.get(s.a, s.a), "b": s.b, "b_name": names.get(s.b, s.b), "score": s.score, "reason": s.reason}
+        {
+            "a": s.a,
+            "a_name": names.get(s.a, s.a),
+            "b": s.b,
+            "b_name": names.get(s.b, s.b),
+            "score": s.score,
+            "reason": s.reason,
+        }
         for s in found[:limit]
     ]
     if app.json:

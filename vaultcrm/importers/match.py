@@ -40,7 +40,7 @@ class Entity:
     birthdays: set[str] = field(default_factory=set)  # full YYYY-MM-DD only
     locators: set[str] = field(default_factory=set)
 
-    def keys(self) -> Iterator[str]:
+    def strong_keys(self) -> Iterator[str]:
         """The strong keys, most telling first."""
         for e in sorted(self.emails):
             yield f"email:{e}"
@@ -199,7 +199,7 @@ def cluster(entities: list[Entity]) -> tuple[list[list[int]], list[tuple[int, in
     uf = _Union(len(entities))
     seen: dict[str, int] = {}
     for i, ent in enumerate(entities):
-        for key in ent.keys():
+        for key in ent.strong_keys():
             j = seen.setdefault(key, i)
             if j != i:
                 uf.union(i, j)
@@ -216,7 +216,7 @@ def cluster(entities: list[Entity]) -> tuple[list[list[int]], list[tuple[int, in
         members.append(idxs)
     # equal names: strongest clusters first, each name-only cluster joins exactly one fit
     by_name: dict[str, list[int]] = defaultdict(list)
-    order = sorted(range(len(merged)), key=lambda c: (-sum(1 for _ in merged[c].keys()), members[c][0]))
+    order = sorted(range(len(merged)), key=lambda c: (-sum(1 for _ in merged[c].strong_keys()), members[c][0]))
     final: list[int] = []  # cluster ids that stay heads
     head_of: dict[int, int] = {}
     ambiguous: list[tuple[int, int, str]] = []
@@ -269,7 +269,7 @@ class VaultIndex:
 
     def add(self, ent: Entity) -> None:
         self.entities[ent.ref] = ent
-        for key in ent.keys():
+        for key in ent.strong_keys():
             self.by_key[key].append(ent.ref)
         for k in ent.names:
             self.by_name[k].append(ent.ref)
@@ -283,7 +283,7 @@ class VaultIndex:
     def strong(self, ent: Entity) -> tuple[str | None, str, list[str]]:
         """(best path, the key that matched, other paths that also matched a key)."""
         hits: dict[str, list[str]] = defaultdict(list)
-        for key in ent.keys():
+        for key in ent.strong_keys():
             for ref in self.by_key.get(key, ()):
                 hits[ref].append(key)
         if not hits:
@@ -393,7 +393,7 @@ def find_dupes(entities: list[Entity]) -> list[Suggestion]:
     pairs: set[tuple[str, str]] = set()
     by_key: dict[str, list[Entity]] = defaultdict(list)
     for ent in entities:
-        for key in ent.keys():
+        for key in ent.strong_keys():
             by_key[key].append(ent)
     for key, ents in sorted(by_key.items()):
         for i, a in enumerate(ents):

@@ -16,6 +16,7 @@ The rules (docs/importing.md, "How merging decides"):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -358,7 +359,7 @@ def merge_text(text: str, records: list[Record], ctx: Context, known: dict[str, 
 
     # names → aliases
     name = _scalar_str(fm.get("name")) if fm.get("name") is not None else ""
-    known = {norm.name_key(n) for n in [name, *_strs(fm.get("aliases"))] if n}  # `alias:` is adopted too
+    names_known = {norm.name_key(n) for n in [name, *_strs(fm.get("aliases"))] if n}  # `alias:` is adopted too
     aliases: list[str] = []
     for rec in records:
         if rec.is_org:
@@ -369,8 +370,8 @@ def merge_text(text: str, records: list[Record], ctx: Context, known: dict[str, 
             if not n or n.startswith("@") or "@" in n:
                 continue
             k = norm.name_key(n)
-            if k and k not in known:
-                known.add(k)
+            if k and k not in names_known:
+                names_known.add(k)
                 aliases.append(norm.display_name(n))
     if aliases:
         if not name:
@@ -450,10 +451,8 @@ def merge_text(text: str, records: list[Record], ctx: Context, known: dict[str, 
             if isinstance(value, str):
                 value = _one_line(value)
                 if key in ("birthday", "met") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                    try:
+                    with contextlib.suppress(ValueError):
                         value = dt.date.fromisoformat(value)
-                    except ValueError:
-                        pass
             current = fm.get(key)
             if current is None or (isinstance(current, str) and not current.strip()):
                 fm.set(key, value)
@@ -552,10 +551,10 @@ def merge_text(text: str, records: list[Record], ctx: Context, known: dict[str, 
                 continue
             if parsed is None:
                 continue
-            key = (parsed.date.isoformat(), parsed.type.lower(), logline.normalise_text(parsed.text))
-            if key in logged:
+            lkey = (parsed.date.isoformat(), parsed.type.lower(), logline.normalise_text(parsed.text))
+            if lkey in logged:
                 continue
-            logged.add(key)
+            logged.add(lkey)
             out = document.add_to_section(out, "Log", line, it.date.isoformat())
             n_logged += 1
     if n_logged:
@@ -592,8 +591,8 @@ class MergeInto:
     text: str = ""
     changes: list[str] = field(default_factory=list)
     photo: tuple[str, bytes] | None = None
-    log: bool = True
-    before: str = ""  # the text the plan was computed from  # write the import's `note:` log line (not when a note is adopted in place)
+    log: bool = True  # write the import's `note:` log line (not when a note is adopted in place)
+    before: str = ""  # the text the plan was computed from
 
 
 @dataclass
@@ -757,10 +756,10 @@ def build_plan(
             (new_index.entities[ref].name, score, reason, ref)
             for ref, score, reason in match.suggestions_for(ent, new_index, set())[:3]
         ]
-        name_only = not any(True for _ in ent.keys())
-        strong_new = [f for f in found_new if any(True for _ in new_index.entities[f[3]].keys())]
+        name_only = not any(True for _ in ent.strong_keys())
+        strong_new = [f for f in found_new if any(True for _ in new_index.entities[f[3]].strong_keys())]
         if name_only and (found or strong_new):
-            other, score, reason = (found[0] if found else strong_new[0][:3])
+            other, score, reason = found[0] if found else strong_new[0][:3]
             for r in recs:
                 plan.skipped.append(
                     Skipped(
@@ -797,10 +796,10 @@ def build_plan(
         except WriteRefused as exc:
             plan.problems.append(f"{path}: {exc.message}; not changed")
             continue
-        item = MergeInto(
+        merged = MergeInto(
             path, person.name if person else stem, recs, key, res.text, res.changes, res.photo, pctx.log_import, text
         )
-        (plan.merges if res.text != text else plan.unchanged).append(item)
+        (plan.merges if res.text != text else plan.unchanged).append(merged)
 
     # new notes
     taken = {p.lower() for p in vaultio.walk(v.root, skip=(v.settings.folders.templates,))}
@@ -874,7 +873,7 @@ class _PersonTemplate:
                 self.template = templating.environment(self.v.root, self.v.settings).get_template("person.md.j2")
             except Exception:  # noqa: BLE001 - the slow path reports template errors with file and line
                 return templating.render_person(self.v.root, self.v.settings, name, {}, self.v.today, notes)
-        context = {
+        context: dict[str, Any] = {
             "name": name,
             "fields": {},
             "today": self.v.today,
@@ -912,9 +911,9 @@ def apply(v: Vault, plan: Plan, *, force: bool = False, what: str = "import") ->
     paths = plan.writes
     photos: list[tuple[str, bytes]] = []
     people_dir = v.settings.folders.people
-    for item in [*plan.new, *plan.merges]:
-        if item.photo:
-            photos.append((f"{people_dir}/attachments/{item.photo[0]}", item.photo[1]))
+    for photo in [n.photo for n in plan.new] + [m.photo for m in plan.merges]:
+        if photo:
+            photos.append((f"{people_dir}/attachments/{photo[0]}", photo[1]))
     with bulk.guard(v, paths + [p for p, _ in photos], force=force, what=what) as g:
         # thousands of notes: one flush to disk at the end instead of two per file (every
         # existing file written is restorable from git or the guard's backup meanwhile)
@@ -960,11 +959,12 @@ def _write_all(v: Vault, plan: Plan, ctx: Context, out: Applied, *, fsync: bool)
             vaultio.create_new(v.root, o.path, o.text)
             out.written.append(o.path)
         elif o.changes:
-            recs = o.records
             octx = replace(ctx, log_import=False)
-            if vaultio.edit(
-                v.root, o.path, lambda t, recs=recs, octx=octx: merge_text(t, recs, octx).text, fsync=fsync
-            ):
+
+            def change_org(t: str, recs: list[Record] = o.records, octx: Context = octx) -> str:
+                return merge_text(t, recs, octx).text
+
+            if vaultio.edit(v.root, o.path, change_org, fsync=fsync):
                 out.written.append(o.path)
 
 

@@ -19,6 +19,7 @@ Notes are never renamed or deleted.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -120,6 +121,11 @@ def _split_tags(value: Any) -> list[str]:
     return [t.lstrip("#") for t in _values(value)]
 
 
+def _first(fields: dict[str, list[str]], key: str) -> str | None:
+    values = fields.get(key)
+    return values[0] if values else None
+
+
 def read_note(locator: str, stem: str, text: str) -> tuple[Record | None, str | None]:
     """The record a note stands for, or (None, why its frontmatter cannot be read)."""
     doc = document.split(text)
@@ -178,16 +184,16 @@ def read_note(locator: str, stem: str, text: str) -> tuple[Record | None, str | 
         phones=fields.get("phones", []),
         handles={str(k): str(v) for k, v in handles.items() if v is not None} if isinstance(handles, dict) else {},
         urls=_values(fm.get("urls")) + _values(fm.get("url")),
-        company=(fields.get("company") or [None])[0],
-        role=(fields.get("role") or [None])[0],
-        location=(fields.get("location") or [None])[0],
-        birthday=(fields.get("birthday") or [None])[0],
+        company=_first(fields, "company"),
+        role=_first(fields, "role"),
+        location=_first(fields, "location"),
+        birthday=_first(fields, "birthday"),
         tags=fields.get("tags", []),
         notes="\n".join(notes).strip() or None,
         interactions=interactions,
         extra=extra,
     )
-    met = (fields.get("met") or [None])[0]
+    met = _first(fields, "met")
     if met:
         try:
             rec.met = dt.date.fromisoformat(met[:10])
@@ -237,10 +243,8 @@ def _notes(v: Vault, folder: Path) -> Iterator[Note]:
             continue
         rec, why = read_note(f"{name}/{rel}#file", path.stem, text)
         vault_rel = None
-        try:
+        with contextlib.suppress(ValueError):
             vault_rel = path.resolve().relative_to(root).as_posix()
-        except ValueError:
-            pass
         yield Note(path, rel, text, rec, why, vault_rel)
 
 
