@@ -323,7 +323,10 @@ def _edit_locked(
                     continue
             elif path.exists():
                 continue
-            atomic_write(path, new.encode("utf-8"), fsync=fsync)
+            if fsync:
+                atomic_write(path, new.encode("utf-8"))
+            else:
+                atomic_write(path, new.encode("utf-8"), fsync=False)
             return True
     raise WriteRefused("the file keeps changing while vaultcrm writes it; try again", path=rel)
 
@@ -353,7 +356,7 @@ def create_new(root: Path, rel: str, text: str, *, fsync: bool = True) -> None:
         with file_lock(root, rel):
             if path.exists():
                 raise WriteRefused("a file with this name already exists", path=rel)
-            atomic_write(path, text.encode("utf-8"), fsync=fsync)
+            atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         raise WriteRefused(f"cannot write: {exc.strerror or exc}", path=rel) from None
 
