@@ -61,7 +61,8 @@ def git(root: Path, *args: str) -> None:
 def row(label: str, seconds: float, target: float | None = None) -> None:
     verdict = "" if target is None else ("  ok" if seconds <= target else "  OVER")
     goal = f"(≤ {target:g} s)" if target is not None else ""
-    print(f"{label:<52} {seconds:7.2f} s  {goal}{verdict}")
+    load = f"load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    print(f"{label:<52} {seconds:7.2f} s  {goal:<9}{verdict:<6} {load}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,11 +87,13 @@ def main(argv: list[str] | None = None) -> int:
             vaultcrm(plain, "set", "--where", everyone, "stage", "client"),
             10,
         )
+        row("  the next command re-indexes the changed files", vaultcrm(plain, "index"))
         row(
             f"set --where (all {n:,}, tag list) outside git",
             vaultcrm(plain, "set", "--where", everyone, "tags", "x,y"),
             10,
         )
+        vaultcrm(plain, "index")
         row(f"rename one of {n:,} (all files scanned)", vaultcrm(plain, "rename", _first(plain), "Renamed Person"))
         if not args.no_git and shutil.which("git"):
             repo = base / f"set-{n}-git"

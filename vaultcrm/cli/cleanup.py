@@ -84,7 +84,7 @@ def rename(app: App, old: str, new: str, dry_run: bool, force: bool) -> None:
     click.echo(f"Renamed {person.name} → {plan.new_name} ({plan.new_path})")
     n = len(result.rewritten)
     click.echo(f"Rewrote links in {n} file{'' if n == 1 else 's'}; '{person.name}' is kept in aliases.")
-    click.echo(g.message())
+    click.echo(g.message() + (f" and delete {plan.new_path}" if g.in_git and plan.new_path != plan.old_path else ""))
 
 
 # ---------------------------------------------------------------------------
@@ -138,11 +138,21 @@ def triage(app: App, limit: int | None, force: bool) -> None:
     click.echo(f"Classified {done}, skipped {skipped}; {total - done} still unclassified.")
 
 
+def _key() -> str:
+    """One key press; from standard input when there is no terminal (keys piped in)."""
+    import sys
+
+    try:
+        return click.getchar()
+    except OSError:  # no /dev/tty: read the next character of the piped input ("" at its end)
+        return sys.stdin.read(1)
+
+
 def _ask(prompt: str, allowed: set[str]) -> str:
     """One key press from ``allowed`` (lower case), a quit key, or Enter ("\\r")."""
     click.echo(prompt + " ", nl=False)
     while True:
-        ch = click.getchar()
+        ch = _key()
         if ch in _QUIT:
             click.echo("q")
             return "q"
