@@ -338,3 +338,38 @@ def test_obsidian_notes_in_the_vault_are_adopted_in_place(run: Run, vault: Path)
     snapshot = hashes(vault)
     assert run("import", "obsidian", str(vault / "people"), "--yes").exit_code == 0
     assert hashes(vault) == snapshot
+
+
+def test_on_a_terminal_the_plan_is_confirmed_first(run: Run, vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vaultcrm.cli.imports as imports
+
+    monkeypatch.setattr(imports, "_interactive", lambda: True)
+    before = hashes(vault)
+    csv = str(FIXTURES / "linkedin" / "Connections.csv")
+    declined = run("import", csv, input="n\n")
+    assert declined.exit_code == 1  # aborted
+    assert "Write these changes?" in declined.stderr
+    assert hashes(vault) == before
+    accepted = run("import", csv, input="y\n")
+    assert accepted.exit_code == 0 and "Imported" in accepted.stdout
+    assert hashes(vault) != before
+    snapshot = hashes(vault)
+    assert run("import", csv, "--yes").exit_code == 0  # --yes never asks
+    assert hashes(vault) == snapshot
+
+
+def test_merge_json(run: Run, vault: Path) -> None:
+    _person(vault, "Eddie M", "---\nname: Eddie M\nemails: [eddie@example.com]\n---\n")
+    data = run.json("merge", "Ed Miller", "Eddie M", "--dry-run")
+    assert data == {
+        "into": "people/Ed Miller.md",
+        "from": "people/Eddie M.md",
+        "changes": ["aliases", "emails"],
+        "links": [],
+        "removed": "people/Eddie M.md",
+        "applied": False,
+    }
+    assert (vault / "people/Eddie M.md").exists()
+    assert run.json("merge", "Ed Miller", "Eddie M")["applied"] is True
+    assert not (vault / "people/Eddie M.md").exists()
+    assert "Eddie M" in (vault / "people/Ed Miller.md").read_text()

@@ -376,3 +376,34 @@ def test_merging_never_loses_a_body_line_and_is_idempotent(
     assert merge.merge_text(once, records, ctx).text == once
     if crlf:
         assert "\n" not in once.replace("\r\n", "")
+
+
+def test_two_namesakes_never_both_join_one_vault_note(vault: Path) -> None:
+    # the fixture vault has an "Anna Schmidt" without e-mail or company
+    plan = run_import(
+        vault,
+        [
+            rec("google/c.csv#row=1", name="Anna Schmidt", emails=["anna@nordwind.example"], company="Nordwind"),
+            rec("outlook/o.csv#row=1", name="Anna Schmidt", emails=["anna@kieferblau.example"], company="Kieferblau"),
+        ],
+    )
+    assert [m.path for m in plan.merges] == ["people/Anna Schmidt.md"]
+    assert [n.path for n in plan.new] == ["people/Anna Schmidt (Kieferblau).md"]
+    v = open_vault(vault)
+    annas = [p for p in v.people() if p.name == "Anna Schmidt"]
+    assert sorted(a.emails for a in annas) == [("anna@kieferblau.example",), ("anna@nordwind.example",)]
+
+
+def test_a_twitter_account_alone_is_a_person_to_name_later(vault: Path) -> None:
+    r = rec(
+        "twitter/following.js#accountId=42",
+        handles={"twitter_id": "42"},
+        urls=["https://twitter.com/intent/user?user_id=42"],
+    )
+    plan = run_import(vault, [r])
+    assert [n.name for n in plan.new] == ["X user 42"]
+    text = (vault / "people/X user 42.md").read_text()
+    assert 'handles: {twitter_id: "42"}' in text and "aliases" not in text
+    # once the person has the id, the account attaches to them
+    again = run_import(vault, [rec("twitter/follower.js#accountId=42", handles={"twitter_id": "42"})])
+    assert again.new == [] and [m.key for m in again.merges] == ["twitter_id:42"]

@@ -297,6 +297,7 @@ class Context:
     type_words: frozenset[str] = frozenset()
     log_import: bool = True  # write a `note:` log line when an existing note changed
     photo_name: str | None = None  # the attachment file name of the note's photo, when any
+    stem: str | None = None  # the note's file name without .md: its name when it has no `name:`
 
 
 @dataclass
@@ -358,7 +359,7 @@ def merge_text(text: str, records: list[Record], ctx: Context, known: dict[str, 
             changes.append(f"previous {key}")
 
     # names → aliases
-    name = _scalar_str(fm.get("name")) if fm.get("name") is not None else ""
+    name = _scalar_str(fm.get("name")) if fm.get("name") is not None else (ctx.stem or "")
     names_known = {norm.name_key(n) for n in [name, *_strs(fm.get("aliases"))] if n}  # `alias:` is adopted too
     aliases: list[str] = []
     for rec in records:
@@ -705,6 +706,7 @@ def build_plan(
     entities = [match.record_entity(r, f"rec:{i}", ctx.region) for i, r in enumerate(people_recs)]
     groups, ambiguous = match.cluster(entities)
     targets: dict[str, tuple[list[Record], str]] = {}
+    grown: dict[str, match.Entity] = {}  # vault people with what this import adds to them
     fresh: list[tuple[match.Entity, list[Record], str]] = []
     total = len(groups)
     for n, idxs in enumerate(groups):
@@ -720,6 +722,9 @@ def build_plan(
             target, key, others = vindex.strong(ent)
         if target is None:
             fits, _clash = vindex.by_names(ent)
+            # a person who already took records in this import must still fit them all
+            # (two namesakes in the import never both join one vault note by name)
+            fits = [ref for ref in fits if ref not in grown or match.conflict(grown[ref], ent) is None]
             if len(fits) == 1:
                 target, key = fits[0], "name"
             elif len(fits) > 1:
@@ -728,6 +733,11 @@ def build_plan(
         if target is not None:
             old = targets.get(target)
             targets[target] = ((old[0] if old else []) + recs, old[1] if old else key)
+            if target not in grown:
+                base = vindex.entities[target]
+                grown[target] = match.Entity(base.ref, base.name)
+                grown[target].absorb(base)
+            grown[target].absorb(ent)
             for ref in others:
                 plan.suggestions.append(
                     match.Suggestion(target, ref, 100, f"the import links both (through {ent.name})")
@@ -790,7 +800,7 @@ def build_plan(
             plan.problems.append(f"{path}: cannot be read ({exc}); not changed")
             continue
         stem = path.rsplit("/", 1)[-1][:-3]
-        pctx = replace(ctx, photo_name=_photo_name(stem, recs), log_import=path not in adopted)
+        pctx = replace(ctx, photo_name=_photo_name(stem, recs), log_import=path not in adopted, stem=stem)
         try:
             res = merge_text(text, recs, pctx, person.meta if person is not None else None)
         except WriteRefused as exc:
@@ -946,7 +956,7 @@ def _write_all(v: Vault, plan: Plan, ctx: Context, out: Applied, *, fsync: bool)
         out.written.append(note.path)
     for m in plan.merges:
         stem = m.path.rsplit("/", 1)[-1][:-3]
-        mctx = replace(ctx, photo_name=_photo_name(stem, m.records), log_import=m.log)
+        mctx = replace(ctx, photo_name=_photo_name(stem, m.records), log_import=m.log, stem=stem)
         recs = m.records
 
         def change(t: str, m: MergeInto = m, recs: list[Record] = recs, mctx: Context = mctx) -> str:
@@ -1066,7 +1076,7 @@ def plan_merge(v: Vault, a: Any, b: Any) -> PeopleMerge:
 
 
 def _merged_text(v: Vault, a: Any, b: Any, text_a: str, text_b: str) -> tuple[str, list[str]]:
-    ctx = replace(context_for(v), log_import=False)
+    ctx = replace(context_for(v), log_import=False, stem=a.stem)
     res = merge_text(text_a, [_person_record(v, b, text_b)], ctx)
     out, n_log, n_other = _carry_body(res.text, text_b, b.name, v.today)
     changes = list(res.changes)

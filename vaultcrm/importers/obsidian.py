@@ -290,7 +290,7 @@ def plan_folder(v: Vault, folders: list[Path]) -> FolderPlan:
             if original is not None:
                 stem = Path(recs[0].locator.split("#", 1)[0]).stem
                 new.path = _free(people_dir, stem, taken, new.path)
-                ctx = replace(plan.context or merge.context_for(v), log_import=False)
+                ctx = replace(plan.context or merge.context_for(v), log_import=False, stem=Path(new.path).stem)
                 res = merge.merge_text(original, _adopt(recs[0]), ctx)
                 new.text = res.text
     plan.problems += problems
