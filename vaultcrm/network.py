@@ -32,10 +32,8 @@ import datetime as dt
 import statistics
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
-
-from .model import Knows
 
 if TYPE_CHECKING:
     from .core import Vault
@@ -96,7 +94,7 @@ class PersonLike(Protocol):
     @property
     def kin(self) -> bool: ...
     @property
-    def knows(self) -> tuple[Knows, ...]: ...
+    def knows(self) -> Sequence[Sequence[Any]]: ...  # (who, closeness, note): a Knows or its JSON list
     @property
     def introduced_by(self) -> str | None: ...
 
@@ -114,7 +112,7 @@ class PersonFacts(NamedTuple):
     location: str | None
     tags: tuple[str, ...]
     kin: bool
-    knows: tuple[Knows, ...]
+    knows: Sequence[Sequence[Any]]  # [who, closeness, note] lists, as stored
     introduced_by: str | None
 
     @classmethod
@@ -129,7 +127,7 @@ class PersonFacts(NamedTuple):
             d.get("location"),
             tuple(d.get("tags") or ()),
             bool(d.get("kin")),
-            tuple(Knows(*k) for k in d.get("knows") or ()),
+            d.get("knows") or (),
             d.get("introduced_by"),
         )
 
@@ -323,14 +321,14 @@ def build_graph(
                 facts[kind] = Fact(kind, strength, how, count)
 
     for p in people:
-        for k in p.knows:
-            other = target(k.who)
-            strength = KNOWS.get(k.closeness or 0, KNOWS_PLAIN)
+        for who, closeness, note in p.knows:
+            other = target(who)
+            strength = KNOWS.get(closeness or 0, KNOWS_PLAIN)
             how = None
             if explain:
-                note = " ".join(k.note.split())
-                if k.closeness in KNOWS:
-                    how = f"closeness {k.closeness} in {p.name}'s knows"
+                note = " ".join(str(note or "").split())
+                if closeness in KNOWS:
+                    how = f"closeness {closeness} in {p.name}'s knows"
                 else:
                     how = f"in {p.name}'s knows, closeness not given"
                 how = f'{how}: "{note}"' if note else how
