@@ -11,7 +11,9 @@ is already warm (the import's own refresh of the files it writes is included).
 
 The CSV (``generate_csv``) has LinkedIn's Notes preamble; a quarter of its rows are people of
 the vault (same email in another case, or the same name with a LinkedIn URL), the rest are new;
-one row in 50 has no email, as real exports do. A second import of the same file is timed too
+one row in 50 has no email, as real exports do. The dupes vault gets one second note per 50
+people (the same e-mail in upper case, or a misspelt given name) so that there is something
+to find. A second import of the same file is timed too
 (it must change nothing).
 """
 
@@ -58,6 +60,18 @@ def generate_csv(path: Path, rows: int, vault_names: list[str], seed: int = 7) -
         day = f"{rng.randint(1, 28):02d} {rng.choice(MONTHS)} {rng.randint(2010, 2026)}"
         lines.append(f'{first},"{last}",{url},{email},{company},{role},{day}\n')
     path.write_text("".join(lines), encoding="utf-8")
+
+
+def add_duplicates(root: Path, names: list[str], count: int, seed: int = 3) -> None:
+    """``count`` second notes for existing people: the same e-mail in upper case, or a typo."""
+    rng = random.Random(seed)
+    for i, name in enumerate(rng.sample(names, count)):
+        first, *rest = name.split()
+        if i % 2:
+            dup, extra = f"{first[0]}. {' '.join(rest)}", f"emails: [{generate._slug(name).upper()}@EXAMPLE.COM]\n"
+        else:
+            dup, extra = f"{first}{first[-1]} {' '.join(rest)}", ""
+        (root / "people" / f"{dup} (dup).md").write_text(f"---\nname: {dup}\n{extra}---\n", encoding="utf-8")
 
 
 def vault_hash(root: Path) -> str:
@@ -111,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     unchanged = vault_hash(root) == before
 
     droot = base / f"vault{args.dupes_people}"
-    generate.generate(droot, args.dupes_people, log_lines=2)
+    dnames = generate.generate(droot, args.dupes_people, log_lines=2)
+    add_duplicates(droot, dnames, count=args.dupes_people // 50)
     cli(droot, "index")
     t_dupes, dd = cli(droot, "dupes", "--json", "--limit", "1000000")
     import json
