@@ -503,3 +503,31 @@ def test_archived_people_are_neither_asked_nor_suggested(tmp_path: Path) -> None
     assert after["routes"][0]["score"] == pytest.approx(before["score"] / 2, abs=0.01)
     assert "Quin Ray" not in {m["name"] for m in after["might_know"]}
     assert not any("Quin Ray" in (s["a"], s["b"]) for s in run.json("intros"))
+
+
+def test_the_graph_survives_changes_it_does_not_depend_on(tmp_path: Path) -> None:
+    from vaultcrm.core import Vault
+
+    people = dict(ROUTES)
+    people["Ed Miller"] = (ROUTES["Ed Miller"][0], ["- 2026-10-02 dinner: with Dan [with:: [[Dan Ortiz]]]"])
+    root = write_vault(tmp_path / "v", people)
+    run = Run(root)
+
+    def key() -> str:
+        v = Vault(root, DAY)
+        v.refresh()
+        try:
+            return network._graph_and_key(v)[1]
+        finally:
+            v.close()
+
+    first = key()
+    assert run("log", "Ed Miller", "call", "quick hello").exit_code == 0  # one person: same graph
+    assert run("log", "Carla", "coffee").exit_code == 0
+    assert key() == first
+    assert run("log", "Ed Miller", "lunch", "--with", "Carla Diaz").exit_code == 0  # two people: a new tie
+    second = key()
+    assert second != first
+    assert run("set", "Bea Kim", "tags", "sailing").exit_code == 0  # frontmatter: rebuilt
+    assert key() != second
+    assert run.json("path", "Dan Ortiz")["routes"][0]["people"][:2] == ["you", "Carla Diaz"]

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 if TYPE_CHECKING:
     from .core import Vault
     from .events import Interaction
-    from .model import Person
+    from .model import Entry, Person
 
 YOU = ""  # the route's start: you are not a node of the people graph
 
@@ -60,7 +60,7 @@ WEAK = 0.35  # below this a route is a cold call
 BETWEENNESS_WORK = 2_000_000  # n · (n + 2m) up to this: exact betweenness, else sampled
 BETWEENNESS_SEED = 20261130
 INTRO_POOL = 300  # suggested introductions look at your closest people only
-GRAPH_VERSION = "network/graph/5"
+GRAPH_VERSION = "network/graph/6"
 
 
 def name_key(name: str) -> str:
@@ -950,22 +950,76 @@ def intro_words(v: Vault) -> list[str]:
     return [w for w in v.settings.type_words() if v.settings.kind_of(w) == "intro"]
 
 
+def _cached(v: Vault, name: str, inputs: Callable[[], str], compute: Callable[[], Any]) -> tuple[Any, str]:
+    """``compute()``'s JSON-able result and the key of its inputs, cached in the index twice over.
+
+    Under the index generation (like :meth:`Vault.cached`), so that a second command on an
+    unchanged vault reads it straight away; and under ``inputs()``, a digest of what the
+    result depends on, so that a change elsewhere (a log line with one person, a task) costs
+    only the digest, not a rebuild. ``inputs`` runs only when the generation changed; it may
+    keep what it read for ``compute``.
+    """
+    import json
+
+    from . import __version__
+
+    generation = json.dumps([v.index.generation(), v.today.isoformat(), v.settings_digest, __version__])
+    key = v.index.derived_get(name + "#generation", generation)
+    if key is not None:
+        hit = v.index.derived_get(name, key)
+        if hit is not None:
+            return json.loads(hit), key
+    key = json.dumps([inputs(), v.today.isoformat(), v.settings_digest, __version__])
+    hit = v.index.derived_get(name, key)
+    if hit is not None:
+        value = json.loads(hit)
+    else:
+        value = compute()
+        v.index.derived_put(name, key, json.dumps(value, ensure_ascii=False))
+    v.index.derived_put(name + "#generation", generation, key)
+    return value, key
+
+
+def _digest(parts: Iterable[str]) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
 def graph_of(v: Vault) -> Graph:
-    """The vault's graph, cached (numbers only) in the index until a file, the settings or
-    today change. Built here, it also carries the facts behind every tie."""
+    """The vault's graph, cached (numbers only) in the index. It depends on the people's
+    frontmatter and the interactions with two or more people (and today), so a log line
+    with one person keeps it. Built here, it also carries the facts behind every tie."""
+    return _graph_and_key(v)[0]
+
+
+def _graph_and_key(v: Vault) -> tuple[Graph, str]:
     from . import events
 
     built: list[Graph] = []
+    read: dict[str, Any] = {}
+
+    def inputs() -> str:
+        read["people"] = v.index.people_json()
+        read["shared"] = v.index.entries(shared=intro_words(v))
+        # line numbers left out: a new line above a dinner in the same log moves it, nothing else
+        return _digest([*read["people"], *(repr(e._replace(line=0)) for e in read["shared"])])
 
     def compute() -> dict[str, Any]:
-        shared = events.resolve(v.index.entries(shared=intro_words(v)), v.settings, v.lookup)
-        people = [PersonFacts.from_json(d) for d in v.index.people_data()]
+        import json
+
+        shared = events.resolve(read["shared"], v.settings, v.lookup)
+        people = [PersonFacts.from_json(json.loads(text)) for text in read["people"]]
         graph = build_graph(people, shared, v.lookup, v.today, explain=False)
         built.append(graph)
         return graph.to_json()
 
-    data = v.cached(GRAPH_VERSION, compute)
-    return built[0] if built else Graph.from_json(data)
+    data, key = _cached(v, GRAPH_VERSION, inputs, compute)
+    return (built[0] if built else Graph.from_json(data)), key
 
 
 def facts_between(v: Vault, graph: Graph, a: str, b: str) -> tuple[Fact, ...]:
@@ -1073,7 +1127,7 @@ def _archived(v: Vault, graph: Graph) -> Callable[[str], bool]:
     return archived
 
 
-def _stage_reached(v: Vault, graph: Graph, paths: Iterable[str]) -> dict[str, str | None]:
+def _stage_reached(v: Vault, graph: Graph, paths: Iterable[str], reserved: Iterable[Entry]) -> dict[str, str | None]:
     """The highest stage each person ever had: the current one or any in a dated `stage:` line."""
     lowered = [s.lower() for s in v.settings.stages]
 
@@ -1082,7 +1136,7 @@ def _stage_reached(v: Vault, graph: Graph, paths: Iterable[str]) -> dict[str, st
 
     out: dict[str, str | None] = {}
     changes: dict[str, list[str]] = defaultdict(list)
-    for e in v.index.reserved_entries():
+    for e in reserved:
         if e.type == "stage" and e.date <= v.today:
             changes[e.path] += [x for x in (e.old, e.new) if x]
     for path in paths:
@@ -1118,11 +1172,21 @@ def deals_of(v: Vault, graph: Graph) -> list[Deal]:
 
 
 def referrals_report(v: Vault) -> dict[str, Any]:
-    """Referral sources, centres of influence and bridges, cached like the graph."""
+    """Referral sources, centres of influence and bridges, cached like the graph (its inputs:
+    the graph, the dated stage lines, the deals)."""
+    state: dict[str, Any] = {}
+
+    def inputs() -> str:
+        graph, key = _graph_and_key(v)
+        reserved: list[Entry] = v.index.reserved_entries()
+        deals = deals_of(v, graph)
+        state.update(graph=graph, reserved=reserved, deals=deals)
+        stage_lines = [repr(e) for e in reserved if e.type == "stage"]
+        return _digest([key, *stage_lines, *(repr(d) for d in deals)])
 
     def compute() -> dict[str, Any]:
-        graph = graph_of(v)
-        reached = _stage_reached(v, graph, graph.introduced)
+        graph: Graph = state["graph"]
+        reached = _stage_reached(v, graph, graph.introduced, state["reserved"])
         found, method = bridges(graph)
         return {
             "referrals": referral_sources(
@@ -1130,7 +1194,7 @@ def referrals_report(v: Vault) -> dict[str, Any]:
                 graph.introduced,
                 reached,
                 v.settings.stages,
-                deals_of(v, graph),
+                state["deals"],
                 tuple(getattr(v.settings, "deal_stages", DEAL_STAGES)),
             ),
             "centres": centres(graph),
@@ -1138,18 +1202,26 @@ def referrals_report(v: Vault) -> dict[str, Any]:
             "betweenness": method,
         }
 
-    data: dict[str, Any] = v.cached("network/referrals/5", compute)
+    data: dict[str, Any] = _cached(v, "network/referrals/6", inputs, compute)[0]
     return data
 
 
 def intros_report(v: Vault, limit: int = 10) -> list[dict[str, Any]]:
-    """Suggested introductions (cached; the first 50 are kept)."""
+    """Suggested introductions (cached like the graph; its inputs: the graph and who is
+    archived; the first 50 are kept)."""
+    state: dict[str, Any] = {}
+
+    def inputs() -> str:
+        graph, key = _graph_and_key(v)
+        state["graph"] = graph
+        lines = [repr(e) for e in v.index.reserved_entries() if e.type in ("archived", "unarchived")]
+        return _digest([key, *lines])
 
     def compute() -> list[dict[str, Any]]:
-        graph = graph_of(v)
+        graph = state["graph"]
         return suggest_intros(graph, v.settings.stages, limit=50, archived=_archived(v, graph))
 
-    found: list[dict[str, Any]] = v.cached("network/intros/5", compute)
+    found: list[dict[str, Any]] = _cached(v, "network/intros/6", inputs, compute)[0]
     return found[:limit]
 
 
