@@ -304,7 +304,9 @@ def test_obsidian_folder_is_copied_and_merged_without_losing_bodies(run: Run, va
     assert carla.startswith("\ufeff---\r\nname: Crlf Carla\r\nphone: 030123457\r\n".encode())
     assert b"\n" not in carla.replace(b"\r\n", b"")
     jo = (vault / "people/Json Jo.md").read_text()
-    assert jo.startswith('---\n{"name": "Jo Json", "tags": "a b", "sources": ["obsidian/Json Jo.md#file"]}\n---\nJo.\n')
+    assert jo.startswith(
+        '---\n{"name": "Jo Json", "tags": ["a", "b"], "sources": ["obsidian/Json Jo.md#file"]}\n---\nJo.\n'
+    )
     v = Vault(vault)
     v.refresh()
     assert v.resolve("Plain Paula").birthday == "1990-04-15"
@@ -373,3 +375,17 @@ def test_merge_json(run: Run, vault: Path) -> None:
     assert run.json("merge", "Ed Miller", "Eddie M")["applied"] is True
     assert not (vault / "people/Eddie M.md").exists()
     assert "Eddie M" in (vault / "people/Ed Miller.md").read_text()
+
+
+def test_obsidian_on_the_whole_vault_touches_only_people(run: Run, vault: Path) -> None:
+    journal = (vault / "journal/2026-11-20.md").read_bytes()
+
+    def notes() -> set[str]:
+        return {p.relative_to(vault).as_posix() for p in vault.rglob("*.md") if ".vaultcrm" not in p.parts}
+
+    before = notes()
+    result = run("import", "obsidian", str(vault), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "journal/2026-11-20.md: in the vault but not in people/" in result.stderr
+    assert notes() == before
+    assert (vault / "journal/2026-11-20.md").read_bytes() == journal

@@ -481,6 +481,9 @@ def merge_text(text: str, records: list[Record], ctx: Context, known: dict[str, 
             else:
                 fm.append(key, new_items)
             changes.append(key)
+        elif isinstance(cur, str) and len(cur_list) > 1:
+            fm.set(key, cur_list)  # `tags: "friend, berlin"` is two tags, not one (Obsidian reads it so)
+            changes.append(key)
 
     # other fields, under their own keys
     for rec in records:

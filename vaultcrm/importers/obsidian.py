@@ -241,7 +241,7 @@ def _notes(v: Vault, folder: Path) -> Iterator[Note]:
         except (OSError, vaultio.ReadProblem) as exc:
             yield Note(path, rel, "", None, f"cannot be read: {exc}")
             continue
-        rec, why = read_note(f"{name}/{rel}#file", path.stem, text)
+        rec, why = read_note(f"{name}/{path.name}#file", path.stem, text)
         vault_rel = None
         with contextlib.suppress(ValueError):
             vault_rel = path.resolve().relative_to(root).as_posix()
@@ -257,6 +257,7 @@ def plan_folder(v: Vault, folders: list[Path]) -> FolderPlan:
     problems: list[str] = []
     adopted: list[str] = []
     taken = {p.lower() for p in vaultio.walk(v.root, skip=(v.settings.folders.templates,))}
+    originals: dict[int, str] = {}  # a record → the text of its note, copied as it is
     for folder in folders:
         if not folder.is_dir():
             from .record import ImportFormatError
@@ -264,6 +265,10 @@ def plan_folder(v: Vault, folders: list[Path]) -> FolderPlan:
             raise ImportFormatError(str(folder), "not a folder (import obsidian takes a folder of notes)")
         for note in _notes(v, folder):
             in_people = note.vault_rel is not None and note.vault_rel.startswith(people_dir + "/")
+            if note.vault_rel is not None and not in_people:
+                # a daily note, a review, a template …: vaultcrm's own files are never copied around
+                problems.append(f"{note.vault_rel}: in the vault but not in {people_dir}/, not imported")
+                continue
             if note.record is None:
                 if in_people:
                     problems.append(f"{note.vault_rel}: {note.problem}; kept unchanged")
@@ -281,12 +286,13 @@ def plan_folder(v: Vault, folders: list[Path]) -> FolderPlan:
                 adopted.append(note.vault_rel)
             else:
                 items.append(note.record)
+                originals[id(note.record)] = note.text
     plan = merge.build_plan(v, items, extra_targets=extra)
     # a copied note keeps its own text: it is written unchanged, then the record is merged into it
     for new in plan.new:
         recs = new.records
         if len(recs) == 1 and recs[0].source == name:
-            original = _original_text(folders, recs[0])
+            original = originals.get(id(recs[0]))
             if original is not None:
                 stem = Path(recs[0].locator.split("#", 1)[0]).stem
                 new.path = _free(people_dir, stem, taken, new.path)
@@ -303,18 +309,6 @@ def _adopt(rec: Record) -> list[Record]:
     if rec.extra.get("aliases"):
         own.extra = {"aliases": rec.extra["aliases"]}
     return [own]
-
-
-def _original_text(folders: list[Path], rec: Record) -> str | None:
-    rel = rec.locator.removeprefix(f"{name}/").rsplit("#", 1)[0]
-    for folder in folders:
-        path = folder / rel
-        if path.is_file():
-            try:
-                return vaultio.decode(vaultio.read_bytes(path))
-            except (OSError, vaultio.ReadProblem):
-                return None
-    return None
 
 
 def _free(people_dir: str, stem: str, taken: set[str], planned: str) -> str:
