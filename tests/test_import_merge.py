@@ -407,3 +407,45 @@ def test_a_twitter_account_alone_is_a_person_to_name_later(vault: Path) -> None:
     # once the person has the id, the account attaches to them
     again = run_import(vault, [rec("twitter/follower.js#accountId=42", handles={"twitter_id": "42"})])
     assert again.new == [] and [m.key for m in again.merges] == ["twitter_id:42"]
+
+
+_word = st.text(
+    alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters=" -.'@#"),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    items=st.lists(_word, max_size=3),
+    new=st.lists(_word, min_size=1, max_size=3),
+    block=st.booleans(),
+    comment=st.booleans(),
+    json_header=st.booleans(),
+)
+def test_adding_to_a_list_changes_only_that_list(
+    items: list[str], new: list[str], block: bool, comment: bool, json_header: bool
+) -> None:
+    from vaultcrm import document
+
+    if json_header:
+        header = '{\n  "name": "Ada",\n  "tags": ' + json.dumps(items) + ',\n  "x": 1\n}\n'
+    else:
+        note = "  # mine" if comment else ""
+        if block and items:
+            body = "\n".join(f"  - {document.render_value(i)}" for i in items)
+            header = f"name: Ada\ntags:{note}\n{body}\nx: 1 # keep\n"
+        else:
+            header = f"name: Ada\ntags: {document.render_value(items)}{note}\nx: 1 # keep\n"
+    text = f"---\n{header}---\nBody\n"
+    fm = merge.Front(text)
+    fm.append("tags", new)
+    out = fm.text
+    data = (
+        json.loads(document.split(out).header or "") if json_header else merge._load_header(document.split(out).header)
+    )
+    assert data == {"name": "Ada", "tags": items + new, "x": 1}
+    if not json_header:
+        assert "x: 1 # keep\n" in out and out.startswith("---\nname: Ada\n")
+    assert out.endswith("---\nBody\n")
