@@ -156,24 +156,26 @@ def test_broken_inputs_leave_no_partial_files(run: Run, vault: Path, tmp_path: P
     before = hashes(vault)
     vcf = tmp_path / "broken.vcf"
     vcf.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Half Card\r\nEMAIL:half@example.com\r\n", encoding="utf-8")
-    good = FIXTURES / "linkedin" / "Connections.csv"
-    result = run("import", str(good), str(vcf), "--yes")
-    if result.exit_code == 0:  # read as far as it goes and reported per card
-        assert "Skipped" in result.stdout or "half@example.com" in (vault / "people").read_text() if False else True
-    else:
-        assert result.exit_code == 1
-        assert "broken.vcf" in result.stderr
-        assert hashes(vault) == before
+    result = run("import", str(vcf), "--yes")
+    assert result.exit_code == 0
+    assert "vcard/broken.vcf#card=1 line 1: card has no END:VCARD" in result.stdout
+    assert hashes(vault) == before
+    # a good file and a truncated one: the error stops everything before any write
+    truncated = tmp_path / "Connections.csv"
+    truncated.write_bytes((FIXTURES / "linkedin" / "Connections.csv").read_bytes()[:300])
+    result = run("import", "linkedin", str(FIXTURES / "linkedin" / "messages.csv"), str(truncated), "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "Connections.csv" in result.stderr
+    assert hashes(vault) == before
     big = tmp_path / "huge.csv"
     with open(big, "wb") as fh:
         fh.write(b"First Name,Last Name,Email Address\n")
         fh.seek(50 * 1000 * 1000 + 10)
         fh.write(b"\n")
-    snapshot = hashes(vault)
     result = run("import", "linkedin", str(big), "--yes")
     assert result.exit_code == 1
     assert "huge.csv" in result.stderr and "MB" in result.stderr
-    assert hashes(vault) == snapshot
+    assert hashes(vault) == before
     assert not list(vault.rglob("*.tmp"))
 
 
