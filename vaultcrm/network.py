@@ -950,14 +950,17 @@ def intro_words(v: Vault) -> list[str]:
     return [w for w in v.settings.type_words() if v.settings.kind_of(w) == "intro"]
 
 
-def _cached(v: Vault, name: str, inputs: Callable[[], str], compute: Callable[[], Any]) -> tuple[Any, str]:
+def _cached(
+    v: Vault, name: str, inputs: Callable[[], str], compute: Callable[[], Any], decode: bool = True
+) -> tuple[Any, str]:
     """``compute()``'s JSON-able result and the key of its inputs, cached in the index twice over.
 
     Under the index generation (like :meth:`Vault.cached`), so that a second command on an
     unchanged vault reads it straight away; and under ``inputs()``, a digest of what the
     result depends on, so that a change elsewhere (a log line with one person, a task) costs
     only the digest, not a rebuild. ``inputs`` runs only when the generation changed; it may
-    keep what it read for ``compute``.
+    keep what it read for ``compute``. ``decode=False`` returns a cached result as JSON text
+    (a freshly computed one as it is).
     """
     import json
 
@@ -968,11 +971,11 @@ def _cached(v: Vault, name: str, inputs: Callable[[], str], compute: Callable[[]
     if key is not None:
         hit = v.index.derived_get(name, key)
         if hit is not None:
-            return json.loads(hit), key
+            return (json.loads(hit) if decode else hit), key
     key = json.dumps([inputs(), v.today.isoformat(), v.settings_digest, __version__])
     hit = v.index.derived_get(name, key)
     if hit is not None:
-        value = json.loads(hit)
+        value = json.loads(hit) if decode else hit
     else:
         value = compute()
         v.index.derived_put(name, key, json.dumps(value, ensure_ascii=False))
@@ -994,10 +997,14 @@ def graph_of(v: Vault) -> Graph:
     """The vault's graph, cached (numbers only) in the index. It depends on the people's
     frontmatter and the interactions with two or more people (and today), so a log line
     with one person keeps it. Built here, it also carries the facts behind every tie."""
-    return _graph_and_key(v)[0]
+    get, _ = _graph_and_key(v)
+    return get()
 
 
-def _graph_and_key(v: Vault) -> tuple[Graph, str]:
+def _graph_and_key(v: Vault) -> tuple[Callable[[], Graph], str]:
+    """A function giving the graph (decoded only when called) and the key of its inputs."""
+    import json
+
     from . import events
 
     built: list[Graph] = []
@@ -1010,16 +1017,20 @@ def _graph_and_key(v: Vault) -> tuple[Graph, str]:
         return _digest([*read["people"], *(repr(e._replace(line=0)) for e in read["shared"])])
 
     def compute() -> dict[str, Any]:
-        import json
-
         shared = events.resolve(read["shared"], v.settings, v.lookup)
         people = [PersonFacts.from_json(json.loads(text)) for text in read["people"]]
         graph = build_graph(people, shared, v.lookup, v.today, explain=False)
         built.append(graph)
         return graph.to_json()
 
-    data, key = _cached(v, GRAPH_VERSION, inputs, compute)
-    return (built[0] if built else Graph.from_json(data)), key
+    data, key = _cached(v, GRAPH_VERSION, inputs, compute, decode=False)
+
+    def get() -> Graph:
+        if not built:
+            built.append(Graph.from_json(json.loads(data) if isinstance(data, str) else data))
+        return built[0]
+
+    return get, key
 
 
 def facts_between(v: Vault, graph: Graph, a: str, b: str) -> tuple[Fact, ...]:
@@ -1147,8 +1158,9 @@ def _stage_reached(v: Vault, graph: Graph, paths: Iterable[str], reserved: Itera
     return out
 
 
-def deals_of(v: Vault, graph: Graph) -> list[Deal]:
-    """Deals from the frontmatter of ``deals/`` files (contact, stage, value)."""
+def deals_of(v: Vault) -> list[Deal]:
+    """Deals from the frontmatter of ``deals/`` files (contact, stage, value) whose contact
+    is a person of the vault."""
     from . import logline
 
     out = []
@@ -1160,7 +1172,7 @@ def deals_of(v: Vault, graph: Graph) -> list[Deal]:
             continue
         links = logline.links(contact)
         who = v.lookup(links[0] if links else contact)
-        if who is None or who not in graph.nodes:
+        if who is None:
             continue
         raw = fm.get("value")
         try:
@@ -1179,13 +1191,13 @@ def referrals_report(v: Vault) -> dict[str, Any]:
     def inputs() -> str:
         graph, key = _graph_and_key(v)
         reserved: list[Entry] = v.index.reserved_entries()
-        deals = deals_of(v, graph)
+        deals = deals_of(v)
         state.update(graph=graph, reserved=reserved, deals=deals)
-        stage_lines = [repr(e) for e in reserved if e.type == "stage"]
+        stage_lines = [repr(e._replace(line=0)) for e in reserved if e.type == "stage"]
         return _digest([key, *stage_lines, *(repr(d) for d in deals)])
 
     def compute() -> dict[str, Any]:
-        graph: Graph = state["graph"]
+        graph: Graph = state["graph"]()
         reached = _stage_reached(v, graph, graph.introduced, state["reserved"])
         found, method = bridges(graph)
         return {
@@ -1214,11 +1226,11 @@ def intros_report(v: Vault, limit: int = 10) -> list[dict[str, Any]]:
     def inputs() -> str:
         graph, key = _graph_and_key(v)
         state["graph"] = graph
-        lines = [repr(e) for e in v.index.reserved_entries() if e.type in ("archived", "unarchived")]
+        lines = [repr(e._replace(line=0)) for e in v.index.reserved_entries() if e.type in ("archived", "unarchived")]
         return _digest([key, *lines])
 
     def compute() -> list[dict[str, Any]]:
-        graph = state["graph"]
+        graph: Graph = state["graph"]()
         return suggest_intros(graph, v.settings.stages, limit=50, archived=_archived(v, graph))
 
     found: list[dict[str, Any]] = _cached(v, "network/intros/6", inputs, compute)[0]
