@@ -21,6 +21,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _EMAIL_DOMAINS = {"googlemail.com": "gmail.com"}
 
 
+@functools.lru_cache(maxsize=65536)
 def email(value: str | None) -> str | None:
     """``Mailto: Anna@GoogleMail.com `` → ``anna@gmail.com``; None when it is not an address."""
     if not value:
@@ -40,6 +41,7 @@ def email(value: str | None) -> str | None:
 # Phones
 
 
+@functools.lru_cache(maxsize=65536)
 def phone(value: str | None, region: str | None = None) -> str | None:
     """A phone number in E.164 (``+493012345``), or None when it cannot be read as one.
 
@@ -194,6 +196,7 @@ def network_name(name: str) -> str:
     return _NETWORK_ALIASES.get(n, n)
 
 
+@functools.lru_cache(maxsize=65536)
 def profile_url(url: str | None) -> tuple[str, str] | None:
     """``https://www.linkedin.com/in/Anna-Schmidt-123/`` → ("linkedin", "anna-schmidt-123")."""
     if not url:
@@ -216,6 +219,7 @@ def profile_url(url: str | None) -> tuple[str, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def handle(network: str, value: str | None) -> str | None:
     """A handle in its comparable form: lower case, no leading @, no URL around it."""
     if value is None:
