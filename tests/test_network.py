@@ -531,3 +531,8 @@ def test_the_graph_survives_changes_it_does_not_depend_on(tmp_path: Path) -> Non
     assert run("set", "Bea Kim", "tags", "sailing").exit_code == 0  # frontmatter: rebuilt
     assert key() != second
     assert run.json("path", "Dan Ortiz")["routes"][0]["people"][:2] == ["you", "Carla Diaz"]
+    # every cached answer equals a fresh one
+    assert run("set", "Dan Ortiz", "stage", "client").exit_code == 0  # same shape: betweenness reused
+    cached = _everything(run)
+    shutil.rmtree(root / ".vaultcrm")
+    assert _everything(run) == cached

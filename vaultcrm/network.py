@@ -858,10 +858,12 @@ def betweenness(graph: Graph) -> tuple[dict[str, float], str]:
     return values, method
 
 
-def bridges(graph: Graph, limit: int = 10) -> tuple[list[dict[str, Any]], str]:
+def bridges(
+    graph: Graph, limit: int = 10, known: tuple[dict[str, float], str] | None = None
+) -> tuple[list[dict[str, Any]], str]:
     """People of your vault who sit between your circles (highest betweenness first), with
-    the circles of the people they are tied to."""
-    values, method = betweenness(graph)
+    the circles of the people they are tied to. ``known``: betweenness computed before."""
+    values, method = known if known is not None else betweenness(graph)
     rows = []
     for node_id, b in values.items():
         n = graph.nodes[node_id]
@@ -1199,7 +1201,7 @@ def referrals_report(v: Vault) -> dict[str, Any]:
     def compute() -> dict[str, Any]:
         graph: Graph = state["graph"]()
         reached = _stage_reached(v, graph, graph.introduced, state["reserved"])
-        found, method = bridges(graph)
+        found, method = bridges(graph, known=_betweenness_cached(v, graph))
         return {
             "referrals": referral_sources(
                 graph,
@@ -1216,6 +1218,32 @@ def referrals_report(v: Vault) -> dict[str, Any]:
 
     data: dict[str, Any] = _cached(v, "network/referrals/6", inputs, compute)[0]
     return data
+
+
+def _betweenness_cached(v: Vault, graph: Graph) -> tuple[dict[str, float], str]:
+    """Betweenness, cached under a digest of the graph's shape (who is tied to whom), so that
+    a change of stage, tags or tie strengths does not compute it again."""
+    import json
+
+    from . import __version__
+
+    shape = _digest(
+        [
+            *sorted(graph.nodes),
+            *(f"{a}\x1f{b}" for a, b, _ in graph.pairs() if (a, b) not in graph.company_only),
+        ]
+    )
+    key = json.dumps([shape, BETWEENNESS_WORK, BETWEENNESS_SEED, __version__])
+    hit = v.index.derived_get("network/betweenness/1", key)
+    if hit is not None:
+        data = json.loads(hit)
+        values = dict.fromkeys(graph.nodes, 0.0)
+        values.update(data["values"])
+        return values, data["method"]
+    values, method = betweenness(graph)
+    stored = {n: b for n, b in sorted(values.items()) if b > 0}
+    v.index.derived_put("network/betweenness/1", key, json.dumps({"values": stored, "method": method}))
+    return values, method
 
 
 def intros_report(v: Vault, limit: int = 10) -> list[dict[str, Any]]:
