@@ -587,3 +587,53 @@ def test_set_where_on_many_files_uses_workers(run: Run, vault: Path, monkeypatch
         removed, added = _diff(before[rel], after[rel])
         assert removed == [] and sorted(added) == ["- 2026-11-24 tier: none → B", "tier: B"]
     assert {p["name"] for p in run.json("list", "--tier", "B")} >= {f"Worker {i}" for i in range(5)}
+
+
+def test_triage_reads_piped_keys_without_a_terminal(run: Run, vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+
+    def no_tty(echo: bool = False) -> str:
+        raise OSError(6, "No such device or address: '/dev/tty'")
+
+    monkeypatch.setattr(click, "getchar", no_tty)
+    result = run("triage", input="4")
+    assert result.exit_code == 0, result.output
+    assert run.json("show", "No Header")["closeness"] == 4
+
+
+def test_an_interrupted_rename_leaves_each_file_old_or_new(
+    run: Run, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaultcrm import vault as vaultio
+    from vaultcrm.cli import cli
+
+    _add_links(vault)
+    before = _snapshot(vault)
+    full = tmp_copy(vault)
+    assert Run(full)("rename", "Klaus", "Klaus Peter Breyer").exit_code == 0
+    complete = _snapshot(full)
+    real = vaultio.atomic_write
+    calls = {"n": 0}
+
+    def failing(path: Path, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:  # the new file and one link file are written, then the disk fails
+            raise OSError(28, "No space left on device (simulated)")
+        real(path, data)
+
+    monkeypatch.setattr(vaultio, "atomic_write", failing)
+    result = run.runner.invoke(cli, ["--vault", str(vault), "--today", TODAY, "rename", "Klaus", "Klaus Peter Breyer"])
+    # the failing file is named, the others are still rewritten
+    assert result.exit_code == 1
+    assert "in 1 file(s) were not rewritten: " in result.stderr and "No space left" in result.stderr
+    after = _snapshot(vault)
+    assert "people/Klaus Breyer.md" not in after and "people/Klaus Peter Breyer.md" in after
+    assert after["people/Klaus Peter Breyer.md"] == complete["people/Klaus Peter Breyer.md"]
+    states = {
+        rel: "old" if after[rel] == before.get(rel) else "new" if after[rel] == complete[rel] else "torn"
+        for rel in ("people/Ed Miller.md", "journal/2026-11-20.md", "reviews/2026-W47.md")
+    }
+    assert sorted(states.values()) == ["new", "new", "old"]
+    monkeypatch.setattr(vaultio, "atomic_write", real)
+    # the old name still finds the person from the links not yet rewritten
+    assert run.json("show", "Klaus Breyer")["path"] == "people/Klaus Peter Breyer.md"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import UsageError
+from ..errors import UsageError, VaultCRMError
 from . import App, cli, json_option, output, pass_app
 
 if TYPE_CHECKING:
@@ -80,11 +80,19 @@ def rename(app: App, old: str, new: str, dry_run: bool, force: bool) -> None:
     )
     if app.json:
         output.emit_json(data)
-        return
-    click.echo(f"Renamed {person.name} → {plan.new_name} ({plan.new_path})")
-    n = len(result.rewritten)
-    click.echo(f"Rewrote links in {n} file{'' if n == 1 else 's'}; '{person.name}' is kept in aliases.")
-    click.echo(g.message() + (f" and delete {plan.new_path}" if g.in_git and plan.new_path != plan.old_path else ""))
+    else:
+        click.echo(f"Renamed {person.name} → {plan.new_name} ({plan.new_path})")
+        n = len(result.rewritten)
+        click.echo(f"Rewrote links in {n} file{'' if n == 1 else 's'}; '{person.name}' is kept in aliases.")
+        undo = g.message() + (f" and delete {plan.new_path}" if g.in_git and plan.new_path != plan.old_path else "")
+        click.echo(undo)
+    if result.failed:
+        files = ", ".join(p for p, _ in result.failed)
+        stem = plan.new_path.rsplit("/", 1)[-1][:-3]
+        raise VaultCRMError(
+            f"the links to '{person.name}' in {len(result.failed)} file(s) were not rewritten: {files}",
+            hint=f"vaultcrm still finds them through the alias; change them to [[{stem}]] by hand",
+        )
 
 
 # ---------------------------------------------------------------------------
