@@ -7,7 +7,6 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import pytest
 from conftest import Run
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,8 +89,8 @@ def test_vcard_uids_are_stable_and_archived_people_optional(run: Run) -> None:
 
 
 def _import_vcard(data: bytes) -> list[object]:
-    """Read a .vcf back through vaultcrm's own vCard importer, when it is there."""
-    importer = pytest.importorskip("vaultcrm.importers.vcard")
+    """Read a .vcf back through vaultcrm's own vCard importer (vaultcrm import vcard)."""
+    from vaultcrm.importers import vcard as importer
     from vaultcrm.importers.record import Record
 
     return [r for r in importer.read("contacts.vcf", data) if isinstance(r, Record)]
@@ -110,6 +109,12 @@ def test_vcard_round_trip_through_our_importer(run: Run, vault: Path, tmp_path: 
     assert zoe.company == "Łódź; Works, Inc."  # type: ignore[attr-defined]
     assert zoe.role == "Head of =Formulas"  # type: ignore[attr-defined]
     assert "https://zoe.example/" in zoe.urls  # type: ignore[attr-defined]
+    for person in run.json("list", "--sort", "name"):  # every person comes back with the same fields
+        shown = run.json("show", person["name"])
+        rec = records[shown["name"]]
+        assert rec.emails == shown["emails"] and rec.phones == shown["phones"]  # type: ignore[attr-defined]
+        assert rec.birthday == shown["birthday"]  # type: ignore[attr-defined]
+        assert (rec.role or None) == shown["role"]  # type: ignore[attr-defined]
     klaus = records["Klaus Breyer"]
     assert klaus.birthday == "1980-04-15"  # type: ignore[attr-defined]
     assert klaus.emails == ["klaus@example.com"] and klaus.company == "Acme GmbH"  # type: ignore[attr-defined]
