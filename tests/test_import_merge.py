@@ -449,3 +449,17 @@ def test_adding_to_a_list_changes_only_that_list(
     if not json_header:
         assert "x: 1 # keep\n" in out and out.startswith("---\nname: Ada\n")
     assert out.endswith("---\nBody\n")
+
+
+def test_a_name_only_record_is_held_back_only_for_a_nickname(vault: Path) -> None:
+    plan = run_import(
+        vault,
+        [
+            rec("facebook/f.json#friends_v2[0]", name="Eddie Miller"),  # Ed Miller is in the vault
+            rec("facebook/f.json#friends_v2[1]", name="Anna Schmitt"),  # a different person from Anna Schmidt
+        ],
+    )
+    assert [n.name for n in plan.new] == ["Anna Schmitt"]
+    assert [s.locator for s in plan.skipped] == ["facebook/f.json#friends_v2[0]"]
+    assert "Ed Miller" in plan.skipped[0].reason and "aliases" in plan.skipped[0].reason
+    assert any(s.b == "Anna Schmitt" and s.reason == "similar names" for s in plan.suggestions)

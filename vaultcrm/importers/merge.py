@@ -771,8 +771,11 @@ def build_plan(
         ]
         name_only = not any(True for _ in ent.strong_keys())
         strong_new = [f for f in found_new if any(True for _ in new_index.entities[f[3]].strong_keys())]
-        if name_only and (found or strong_new):
-            other, score, reason = found[0] if found else strong_new[0][:3]
+        # held back only for the same name or a nickname: "Anna Schmitt" is not "Anna Schmidt"
+        same = [f for f in found if f[2].startswith(("same name", "nickname"))]
+        same_new = [f[:3] for f in strong_new if f[2].startswith(("same name", "nickname"))]
+        if name_only and (same or same_new):
+            other, score, reason = same[0] if same else same_new[0]
             for r in recs:
                 plan.skipped.append(
                     Skipped(
