@@ -391,3 +391,19 @@ def test_obsidian_on_the_whole_vault_touches_only_people(run: Run, vault: Path) 
     assert "journal/2026-11-20.md: in the vault but not in people/" in result.stderr
     assert notes() == before
     assert (vault / "journal/2026-11-20.md").read_bytes() == journal
+
+
+def test_cross_source_facts_survive_the_merge(empty: Run) -> None:
+    missing = {"linkedin", "google", "outlook", "vcard", "facebook", "twitter"} - set(sources())
+    if missing:
+        pytest.skip(f"sources not built yet: {sorted(missing)}")
+    assert empty("import", str(CROWD), "--yes").exit_code == 0
+    by_name = {p.name: p for p in people(empty.root)}
+    assert by_name["Robert Kowalczyk"].birthday == "1979-03-02"
+    assert by_name["Lena Vogt"].birthday == "--04-15"
+    assert by_name["Farid Haddad"].birthday == "1980-04-15"
+    assert "Friends" in by_name["Robert Kowalczyk"].tags
+    assert {"Friends", "Design"} <= set(by_name["Mei Chen"].tags)
+    assert not any("myContacts" in t or "starred" in t for p in by_name.values() for t in p.tags)
+    assert str(by_name["Zoë Achterberg"].met) == "2018-01-01"
+    assert "Bob Kowalczyk" in by_name["Robert Kowalczyk"].aliases
