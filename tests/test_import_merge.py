@@ -463,3 +463,52 @@ def test_a_name_only_record_is_held_back_only_for_a_nickname(vault: Path) -> Non
     assert [s.locator for s in plan.skipped] == ["facebook/f.json#friends_v2[0]"]
     assert "Ed Miller" in plan.skipped[0].reason and "aliases" in plan.skipped[0].reason
     assert any(s.b == "Anna Schmitt" and s.reason == "similar names" for s in plan.suggestions)
+
+
+_fm_lines = st.lists(
+    st.sampled_from(
+        [
+            "tag: friend",
+            "tags: a, b",
+            "alias: Bobby",
+            "email: bob@example.com",
+            "phone: 030123457",
+            "company: [[Acme]]",
+            "birthday: 1990-04-15",
+            "# a comment",
+            "custom: {a: 1}",
+        ]
+    ),
+    max_size=5,
+    unique=True,
+)
+_body_lines = st.lists(
+    st.one_of(
+        _text.map(lambda s: s.strip()),
+        st.sampled_from(
+            ["birthday:: 1990-04-15", "email:: x@example.com", "## Log", "- 2026-01-02 call: hi", "tags:: x y"]
+        ),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fm=_fm_lines, body=_body_lines, has_fm=st.booleans(), crlf=st.booleans(), bom=st.booleans())
+def test_adopting_an_obsidian_note_keeps_its_body_and_is_idempotent(
+    fm: list[str], body: list[str], has_fm: bool, crlf: bool, bom: bool
+) -> None:
+    from vaultcrm import document
+    from vaultcrm.importers import obsidian
+
+    text = ("---\n" + "".join(f"{x}\n" for x in fm) + "---\n" if has_fm else "") + "\n".join(body) + "\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    if bom:
+        text = "\ufeff" + text
+    rec, why = obsidian.read_note("obsidian/Bob Smith.md#file", "Bob Smith", text)
+    assert rec is not None, why
+    ctx = merge.Context(today=TODAY, region="DE", log_import=False, stem="Bob Smith")
+    once = merge.merge_text(text, obsidian._adopt(rec), ctx).text
+    assert document.split(once).body == document.split(text).body  # adoption never touches the body
+    assert merge.merge_text(once, obsidian._adopt(rec), ctx).text == once
