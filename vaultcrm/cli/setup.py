@@ -311,6 +311,7 @@ def _demo_tour(v: Any, root: Path) -> None:
     click.echo("  vaultcrm list --closeness 1 --sort priority")
     click.echo("  vaultcrm deals")
     click.echo("  vaultcrm ab                 # which reconnect message gets replies")
+    click.echo('  vaultcrm path "Alan Okoro"  # who can introduce you')
 
 
 @cli.command()
