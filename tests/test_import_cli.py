@@ -407,3 +407,11 @@ def test_cross_source_facts_survive_the_merge(empty: Run) -> None:
     assert not any("myContacts" in t or "starred" in t for p in by_name.values() for t in p.tags)
     assert str(by_name["Zoë Achterberg"].met) == "2018-01-01"
     assert "Bob Kowalczyk" in by_name["Robert Kowalczyk"].aliases
+
+
+def test_check_reports_an_unparseable_note_beside_its_imported_twin(run: Run, vault: Path) -> None:
+    _person(vault, "Broken Bert", "---\nname: Broken Bert\nemails: [bert@example.com\n---\n")
+    assert run("import", "--yes", str(_csv(vault.parent, "Broken,Bert,bert@example.com"))).exit_code == 0
+    result = run("check")
+    assert result.exit_code == 1
+    assert "people/Broken Bert 2.md: warning: people/Broken Bert.md (which cannot be parsed)" in result.stdout

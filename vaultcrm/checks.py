@@ -138,6 +138,22 @@ def run_checks(v: Vault) -> list[Problem]:
                         f"'{name}' is also the name or alias of {first}",
                     )
                 )
+    # a note that cannot be parsed beside the note an import made for the same person
+    folder = v.settings.folders.people + "/"
+    for d in v.unreadable():
+        if not (d.path.startswith(folder) and d.path.endswith(".md")):
+            continue
+        stem = d.path[len(folder) : -3].rsplit("/", 1)[-1].lower()
+        for other in sorted(owners.get(stem, ())):
+            out.append(
+                Problem(
+                    other,
+                    None,
+                    "warning",
+                    "duplicate-name",
+                    f"{d.path} (which cannot be parsed) is also named '{stem}': fix it and merge the two",
+                )
+            )
     out.sort(key=lambda p: (p.path, p.line or 0, p.code))
     return out
 
