@@ -123,11 +123,11 @@ class VaultGroup(click.Group):
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
         # plugins load before parsing, so that their commands are in --help and can run
-        from .. import plugins
+        from .. import plugins as manager
 
         for name in self._plugin_commands:  # the previous invocation's (one process, many runs in tests)
             self.commands.pop(name, None)
-        loaded = plugins.load(plugins.vault_root_from_args(args), warn=output.warn)
+        loaded = manager.load(manager.vault_root_from_args(args), warn=output.warn)
         self._plugin_commands = tuple(loaded.install_commands(self))
         return super().make_context(info_name, args, parent, **extra)
 
@@ -208,4 +208,44 @@ def main() -> None:
     cli(prog_name="vaultcrm")
 
 
-from . import cleanup, deals, due, export, game, imports, insights, messages, network, people, plugins, review, search, setup, sync, watch  # noqa: E402,F401  (commands register themselves)
+# the commands register themselves on import
+from . import (  # noqa: E402
+    cleanup,
+    deals,
+    due,
+    export,
+    game,
+    imports,
+    insights,
+    messages,
+    network,
+    people,
+    plugins,
+    review,
+    search,
+    setup,
+    sync,
+    watch,
+)
+
+__all__ = [
+    "App",
+    "cli",
+    "main",
+    "cleanup",
+    "deals",
+    "due",
+    "export",
+    "game",
+    "imports",
+    "insights",
+    "messages",
+    "network",
+    "people",
+    "plugins",
+    "review",
+    "search",
+    "setup",
+    "sync",
+    "watch",
+]

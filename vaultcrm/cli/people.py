@@ -622,9 +622,7 @@ def archive(app: App, name: str, undo: bool, note: str) -> None:
 @click.option("--force", is_flag=True, help="With --where: write even over uncommitted edits in git.")
 @json_option
 @pass_app
-def set_(
-    app: App, name: str, key: str, value: str | None, where: tuple[str, ...], dry_run: bool, force: bool
-) -> None:
+def set_(app: App, name: str, key: str, value: str | None, where: tuple[str, ...], dry_run: bool, force: bool) -> None:
     """Set one frontmatter KEY of a person to VALUE, changing nothing else in the file.
 
     closeness, stage, tier and circle changes also write a dated line to the
