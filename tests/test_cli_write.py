@@ -83,6 +83,20 @@ def test_set_adds_a_missing_key_and_lists(run: Run, vault: Path) -> None:
     assert "tags: [founder, berlin, vc]\n" in (vault / "people/Klaus Breyer.md").read_text()
 
 
+def test_values_other_yaml_readers_would_retype_are_quoted(run: Run, vault: Path) -> None:
+    """Obsidian and YAML 1.1 tools read yes, 030…, +49… and 12:30 as booleans and numbers."""
+    assert run("add", "Quinn Quote", "--phone", "030123457", "--phone", "+4930123457").exit_code == 0
+    assert run("set", "Quinn Quote", "location", "yes").exit_code == 0
+    assert run("set", "Quinn Quote", "role", "12:30").exit_code == 0
+    text = (vault / "people/Quinn Quote.md").read_text()
+    assert '"030123457"' in text and '"+4930123457"' in text
+    assert 'location: "yes"\n' in text and 'role: "12:30"\n' in text
+    shown = run.json("show", "Quinn Quote")
+    assert shown["location"] == "yes"
+    assert run("set", "Quinn Quote", "location", "Berlin").exit_code == 0  # the key's quoting is kept
+    assert 'location: "Berlin"\n' in (vault / "people/Quinn Quote.md").read_text()
+
+
 def test_log_unknown_name_is_an_error_not_a_new_file(run: Run, vault: Path) -> None:
     files = sorted(p.name for p in (vault / "people").iterdir())
     result = run("log", "Klaus Breier", "call")

@@ -137,7 +137,7 @@ def _plain_ok(s: str, in_flow: bool) -> bool:
     from . import yamlio
 
     try:
-        return yamlio.load(f"k: {s}") == {"k": s}
+        return yamlio.load(f"k: {s}") == {"k": s} and yamlio.plain_is_string_everywhere(s)
     except yamlio.YAMLProblem:
         return False
 

@@ -154,3 +154,17 @@ def key_lines(text: str) -> dict[str, int]:
             if isinstance(key_node, yaml.ScalarNode):
                 out.setdefault(str(key_node.value), key_node.start_mark.line + 1)
     return out
+
+
+def plain_is_string_everywhere(s: str) -> bool:
+    """True when ``k: s`` reads back as the string ``s`` in YAML 1.1 readers too.
+
+    vaultcrm's own reader keeps ``yes``, ``030123457``, ``+4930…`` and ``12:30`` as text, but
+    Obsidian, Dataview, PyYAML's defaults and Ruby read them as booleans, numbers or
+    sexagesimals. A value vaultcrm writes is quoted unless every common reader agrees.
+    """
+    try:
+        return yaml.load(f"k: {s}", Loader=_Base) == {"k": s}
+    except yaml.YAMLError:
+        return False
+
