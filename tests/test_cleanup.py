@@ -200,7 +200,10 @@ def test_guard_in_git_refuses_uncommitted_and_untracked_files(tmp_path: Path, va
     v = open_vault(vault)
     clean = bulk.guard(v, ["people/Klaus Breyer.md", "people/New Person.md"], what="rename")
     assert clean.backup_dir is None
-    assert clean.message().startswith("In git: review with `git diff`, undo with `git checkout -- people/`")
+    assert clean.message() == (
+        "In git: review with `git diff`, undo with `git checkout -- people/`; "
+        "1 new file (it is untracked in `git status`)"
+    )
 
     (vault / "people/Klaus Breyer.md").write_text("edited\n", encoding="utf-8")
     (vault / "people/Brand New.md").write_text("new\n", encoding="utf-8")

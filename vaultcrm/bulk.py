@@ -63,6 +63,7 @@ class Guard:
         self.backup_dir = backup_dir
         self.backed_up = backed_up
         self.root = root
+        self.new = [p for p in paths if not os.path.lexists(root / p)]  # files the command will create
 
     def __enter__(self) -> Guard:
         return self
@@ -79,9 +80,16 @@ class Guard:
         """One line saying how to undo what the command is about to do."""
         parts: list[str] = []
         if self.in_git:
-            folders = sorted({p.rsplit("/", 1)[0] + "/" if "/" in p else p for p in self.paths})
-            shown = " ".join(folders[:4]) + (" …" if len(folders) > 4 else "")
-            parts.append(f"In git: review with `git diff`, undo with `git checkout -- {shown}`".rstrip())
+            changed = [p for p in self.paths if p not in set(self.new)]
+            if changed:
+                folders = sorted({p.rsplit("/", 1)[0] + "/" if "/" in p else p for p in changed})
+                shown = " ".join(folders[:4]) + (" …" if len(folders) > 4 else "")
+                parts.append(f"In git: review with `git diff`, undo with `git checkout -- {shown}`".rstrip())
+            if self.new:
+                n = len(self.new)
+                parts.append(
+                    f"{n} new file{'' if n == 1 else 's'} ({'it is' if n == 1 else 'they are'} untracked in `git status`)"
+                )
         if self.backup_dir is not None:
             n = len(self.backed_up)
             rel = self.backup_dir.relative_to(self.root).as_posix()
