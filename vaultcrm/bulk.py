@@ -87,9 +87,8 @@ class Guard:
                 parts.append(f"In git: review with `git diff`, undo with `git checkout -- {shown}`".rstrip())
             if self.new:
                 n = len(self.new)
-                parts.append(
-                    f"{n} new file{'' if n == 1 else 's'} ({'it is' if n == 1 else 'they are'} untracked in `git status`)"
-                )
+                which = "1 new file (it is" if n == 1 else f"{n} new files (they are"
+                parts.append(f"{which} untracked in `git status`)")
         if self.backup_dir is not None:
             n = len(self.backed_up)
             rel = self.backup_dir.relative_to(self.root).as_posix()
