@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -524,11 +525,11 @@ def test_an_interrupted_bulk_write_leaves_each_file_old_or_new(
     real = vaultio.atomic_write
     calls = {"n": 0}
 
-    def failing(path: Path, data: bytes) -> None:
+    def failing(path: Path, data: bytes, **kwargs: Any) -> None:
         calls["n"] += 1
         if calls["n"] == 4:
             raise OSError(5, "Input/output error (simulated)")
-        real(path, data)
+        real(path, data, **kwargs)
 
     monkeypatch.setattr(vaultio, "atomic_write", failing)
     result = run.runner.invoke(
