@@ -135,6 +135,8 @@ def load(text: str) -> Any:
                 content = [i for i, ln in enumerate(text.split("\n")) if ln.strip()]
                 line = content[-1] + 1 if content else line
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "nesting depth" in problem:  # PyYAML >= 6.0.4 stops deep nesting itself
+            raise YAMLProblem(f"YAML nested more than {MAX_DEPTH} levels deep", line) from None
         raise YAMLProblem(f"invalid YAML: {problem}", line) from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise YAMLProblem(f"invalid YAML value: {exc}", None) from None
