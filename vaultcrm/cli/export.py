@@ -52,12 +52,8 @@ def export(app: App, fmt: str, out: str | None, archived: bool) -> None:
         people = ex.cards(v, archived=archived)
         text = ex.vcard(people) if fmt == "vcard" else ex.google_csv(people)
         count, what = len(people), "person" if len(people) == 1 else "people"
-        if what == "person" or what == "people":
-            what = "person" if count == 1 else "people"
     if out is None:
-        stream = click.get_binary_stream("stdout")
-        stream.write(text.encode("utf-8"))
-        stream.flush()
+        click.echo(text.encode("utf-8"), nl=False)  # bytes: CRLF and UTF-8 exactly as made
         return
     from ..vault import atomic_write
 
