@@ -1,14 +1,5 @@
-"""XP, user levels, weekly streaks, consistency and badges (SCORING.md §3.5, §3.7, §3.8). Pure.
-
-One entry point, :func:`replay`, walks the vault's interactions up to ``today`` once and
-returns a frozen :class:`GameReport`; :func:`diff` says what a new log line earned
-("+19 XP · Congratulations, you are now a level 5 friend of Klaus! · Badge: Connector").
-
-Everything here is a function of (people, interactions, dated setting changes, settings,
-``today``): no clock, no I/O, no randomness. Entries dated after ``today`` earn nothing.
-Dates are handled as ordinals (``date.toordinal()``); "effective" days leave out paused
-days (the vault's ``pauses`` plus the person's own ``paused``) through :class:`_Timeline`.
-"""
+"""The chronological replay of the whole history (:func:`replay`), the report it returns,
+and :func:`diff`: what a new log line earned. Pure."""
 
 from __future__ import annotations
 
@@ -16,424 +7,59 @@ import bisect
 import datetime as dt
 import itertools
 import math
-from collections import Counter, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from . import cadence, events, scoring
-from .events import Interaction
-from .model import Entry, Person, chronological
-from .settings import WEEKDAYS, Settings
-
-# -- constants (SCORING.md) ---------------------------------------------------
-
-BASE_XP = 30.0
-INITIATIVE = {"out": 1.0, "mutual": 0.8, "in": 0.6}
-NO_CADENCE_DAYS = 90  # c := 90 for XP (and continuity) when a contact has no cadence
-REVIVAL_YEAR = 365
-FLAT_XP = {"social": 3.0, "like": 1.0, "note": 2.0}  # non-touch entries
-SOCIAL_CAP = 10.0  # social + like, per day
-NOTE_CAP = 10.0  # notes and unreached attempts, per day
-WEEK_BONUS = 25
-ON_TIME_BONUS = 25
-MILESTONES = ((4, 50), (13, 150), (26, 300), (52, 600), (104, 1000))
-TIER_XP = {"bronze": 50, "silver": 150, "gold": 400}
-TIERS = ("bronze", "silver", "gold")
-FREEZE_START = 1
-FREEZE_MAX = 2
-FREEZE_EVERY = 4  # kept weeks per earned freeze
-REPAIR_GAP = 8  # weeks between two catch-up repairs
-PAUSED_WEEK_DAYS = 4  # of 7
-ON_TIME_SHARE = 0.80
-ON_TIME_MIN_WEIGHT = 3.0
-ALPHA = 2 ** (-1 / 8)  # consistency: half-life 8 weeks
-FIVE_YEARS = 1826  # days (5 × 365.25, rounded up)
-RICH_CHANNELS = ("meet", "video", "call")
-_FAR_PAST = -(10**9)
-
-
-# -- small pure formulas --------------------------------------------------------
-
-
-def xp_for_level(level: int) -> int:
-    """Total XP needed to reach user ``level``: 50·(L−1)²."""
-    return 50 * (max(1, level) - 1) ** 2
-
-
-def user_level(xp: int | float) -> int:
-    """1 + ⌊√(XP/50)⌋, computed exactly on integers."""
-    return 1 + math.isqrt(max(0, int(xp)) // 50)
-
-
-def soft_cap(x: float) -> float:
-    """The daily soft cap on the day's total X (§3.5)."""
-    return min(x, 150.0) + 0.5 * min(max(x - 150.0, 0.0), 150.0) + 0.1 * max(0.0, x - 300.0)
-
-
-def day_xp(x: float) -> int:
-    """Day XP = floor(X' + 0.5)."""
-    return scoring.round_half_up(soft_cap(x))
-
-
-def freshness(gap: int | None, c: int) -> float:
-    """φ(gap) = min(1, 0.25 + 0.75·gap/c); 1 for a first-ever touch."""
-    if gap is None:
-        return 1.0
-    return min(1.0, 0.25 + 0.75 * gap / c)
-
-
-def revival(gap: int | None, c: int) -> float:
-    """ρ(gap) = 2 after a year, 1.5 beyond the grace window (1.5c), else 1."""
-    if gap is None:
-        return 1.0
-    if gap >= REVIVAL_YEAR:
-        return 2.0
-    if 2 * gap > 3 * c:
-        return 1.5
-    return 1.0
-
-
-def touch_xp(w: float, direction: str, gap: int | None, c: int) -> float:
-    """xp_ij = 30 · ŵ · ι(dir) · φ(gap) · ρ(gap) for one contact of a touch entry."""
-    return BASE_XP * w * INITIATIVE.get(direction, 0.8) * freshness(gap, c) * revival(gap, c)
-
-
-def group_factor(n: int) -> float:
-    """min(2, 1 + 0.25·(n−1)) for n ≥ 2 vault people; 1 for one."""
-    return min(2.0, 1.0 + 0.25 * (n - 1)) if n >= 2 else 1.0
-
-
-# -- dated settings -------------------------------------------------------------
-
-Changes = Mapping[str, Sequence[Entry]] | Iterable[Entry]
-
-
-def _level(raw: str | None) -> int | None:
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 1 <= value <= 4 else None
-
-
-class _Steps:
-    """A value that changes on dates: ``at(ordinal)`` is the value in force on that day."""
-
-    __slots__ = ("ords", "vals")
-
-    def __init__(self, ords: list[int], vals: list[Any]) -> None:
-        self.ords = ords
-        self.vals = vals
-
-    def at(self, o: int) -> Any:
-        if len(self.vals) == 1:
-            return self.vals[0]
-        return self.vals[bisect.bisect_right(self.ords, o) - 1]
-
-
-def _closeness_steps(person: Person, changes: Iterable[Entry]) -> _Steps:
-    hist = [e for e in chronological(list(changes)) if e.reserved and e.type == "closeness"]
-    if not hist:
-        return _Steps([_FAR_PAST], [person.closeness])
-    ords = [_FAR_PAST]
-    vals: list[int | None] = [_level(hist[0].old)]
-    for k, e in enumerate(hist):
-        # from the last dated change on, the frontmatter (the current value) is in force
-        vals.append(person.closeness if k == len(hist) - 1 else _level(e.new))
-        ords.append(e.date.toordinal())
-    return _Steps(ords, vals)
-
-
-def _archived_steps(changes: Iterable[Entry]) -> _Steps:
-    hist = [e for e in chronological(list(changes)) if e.reserved and e.type in ("archived", "unarchived")]
-    ords, vals = [_FAR_PAST], [False]
-    for e in hist:
-        ords.append(e.date.toordinal())
-        vals.append(e.type == "archived")
-    return _Steps(ords, vals)
-
-
-def closeness_on(person: Person, changes: Iterable[Entry], day: dt.date) -> int | None:
-    """The closeness level in force on ``day``.
-
-    Dated ``closeness: a → b`` lines (``vaultcrm set``) split time: before the first change
-    the old value applies, between changes the newer one, and from the last change on the
-    frontmatter's current value. Without history the current value applies to all dates.
-    A change counts from its own date.
-    """
-    level: int | None = _closeness_steps(person, changes).at(day.toordinal())
-    return level
-
-
-def archived_on(changes: Iterable[Entry], day: dt.date) -> bool:
-    """Whether ``archived`` / ``unarchived`` lines dated on or before ``day`` leave the person archived."""
-    return bool(_archived_steps(changes).at(day.toordinal()))
-
-
-def _cadence_for(person: Person, level: int | None, settings: Settings) -> int | None:
-    """:func:`cadence.cadence_of` with the closeness of a given date."""
-    if person.cadence_none or level is None:
-        return None
-    if person.cadence is not None:
-        return person.cadence
-    return settings.cadence_for(level)
-
-
-def cadence_on(person: Person, changes: Iterable[Entry], settings: Settings, day: dt.date) -> int | None:
-    """The person's cadence in days on ``day`` (None: no cadence then)."""
-    return _cadence_for(person, closeness_on(person, changes, day), settings)
-
-
-def _group_changes(changes: Changes | None) -> dict[str, list[Entry]]:
-    if changes is None:
-        return {}
-    if isinstance(changes, Mapping):
-        return {str(k): list(v) for k, v in changes.items()}
-    out: dict[str, list[Entry]] = {}
-    for e in changes:
-        out.setdefault(e.owner or e.path, []).append(e)
-    return out
-
-
-# -- effective days -------------------------------------------------------------
-
-
-class _Timeline:
-    """Paused days as merged ordinal intervals; ``tau`` is the effective-day clock.
-
-    ``tau(b) − tau(a)`` = (b − a) − paused days D with a < D ≤ b, the same count as
-    :func:`cadence.paused_days`, in O(log spans).
-    """
-
-    __slots__ = ("starts", "ends", "before")
-
-    def __init__(self, spans: Iterable[tuple[dt.date, dt.date]]) -> None:
-        merged: list[list[int]] = []
-        for a, b in sorted((s.toordinal(), e.toordinal()) for s, e in spans if e >= s):
-            if merged and a <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        self.starts = [m[0] for m in merged]
-        self.ends = [m[1] for m in merged]
-        self.before: list[int] = []
-        total = 0
-        for a, b in merged:
-            self.before.append(total)
-            total += b - a + 1
-
-    def paused_upto(self, o: int) -> int:
-        """Paused days on or before ordinal ``o``."""
-        i = bisect.bisect_right(self.starts, o) - 1
-        if i < 0:
-            return 0
-        return self.before[i] + min(o, self.ends[i]) - self.starts[i] + 1
-
-    def tau(self, o: int) -> int:
-        return o - self.paused_upto(o) if self.starts else o
-
-    def is_paused(self, o: int) -> bool:
-        i = bisect.bisect_right(self.starts, o) - 1
-        return i >= 0 and o <= self.ends[i]
-
-    def paused_in(self, lo: int, hi: int) -> int:
-        """Paused days in [lo, hi]."""
-        return self.paused_upto(hi) - self.paused_upto(lo - 1) if self.starts else 0
-
-
-def continuity_of(
-    person: Person, touch_dates: Iterable[dt.date], changes: Iterable[Entry], settings: Settings, today: dt.date
-) -> Continuity | None:
-    """§3.7 C for one person, without a full replay ("in touch with Klaus for 14 months").
-
-    The same rule as the replay: the longest current suffix of touch dates whose gaps are
-    all ≤ 1.5 c (effective days, c of the later touch's date; 90 days without a cadence).
-    """
-    spans = tuple((p.start, p.end) for p in settings.pauses) + tuple(person.paused)
-    tl = _Timeline(spans)
-    ords = sorted({d.toordinal() for d in touch_dates if d <= today})
-    if not ords:
-        return None
-    levels = _closeness_steps(person, changes)
-
-    def cad(o: int) -> int:
-        return _cadence_for(person, levels.at(o), settings) or NO_CADENCE_DAYS
-
-    run_from = ords[0]
-    for k in range(1, len(ords)):
-        if 2 * (tl.tau(ords[k]) - tl.tau(ords[k - 1])) > 3 * cad(ords[k]):
-            run_from = ords[k]
-    t = today.toordinal()
-    c_now = cad(t)
-    if 2 * (tl.tau(t) - tl.tau(ords[-1])) > 3 * c_now:
-        return None
-    span = ords[-1] - run_from
-    return Continuity(
-        person.path, dt.date.fromordinal(run_from), dt.date.fromordinal(ords[-1]), span, span // c_now + 1, c_now
-    )
-
-
-# -- the report -----------------------------------------------------------------
-
-
-class XPItem(NamedTuple):
-    """One source of XP, for ``--why``: an entry (before the daily cap) or a bonus."""
-
-    date: dt.date
-    source: str  # touch | social | like | note | week | on_time | milestone | badge
-    xp: float
-    people: tuple[str, ...] = ()  # person paths
-    type: str = ""  # the type word as written (entries)
-    text: str = ""
-    why: str = ""
-    parts: tuple[tuple[str, float], ...] = ()  # (person path, xp_ij) for touches
-    where: tuple[tuple[str, int], ...] = ()  # (path, line) that logged it
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "date": self.date.isoformat(),
-            "source": self.source,
-            "xp": round(self.xp, 6),
-            "people": list(self.people),
-            "type": self.type,
-            "text": self.text,
-            "why": self.why,
-            "where": [list(w) for w in self.where],
-        }
-
-
-class DayXP(NamedTuple):
-    date: dt.date
-    raw: float  # the day's entry XP X (social/like and note caps applied, before the soft cap)
-    entries: int  # floor(X' + 0.5)
-    bonus: int  # weeks, milestones, badges
-    total: int
-
-
-class LevelInfo(NamedTuple):
-    level: int
-    xp: int
-    floor: int  # XP where this level starts
-    next: int  # XP where the next level starts
-    into: int  # XP earned inside this level
-    needed: int  # XP still needed for the next level
-    progress: float  # 0..1 inside this level
-
-
-def level_info(xp: int) -> LevelInfo:
-    level = user_level(xp)
-    lo, hi = xp_for_level(level), xp_for_level(level + 1)
-    return LevelInfo(level, xp, lo, hi, xp - lo, hi - xp, scoring.r6((xp - lo) / (hi - lo)))
-
-
-class WeekState(NamedTuple):
-    start: dt.date
-    end: dt.date
-    label: str  # 2026-W47
-    # touch streak: kept | frozen | repaired | paused | missed | broken | at_risk | pending
-    # on-time streak: kept | frozen | paused | neutral | missed | broken | pending
-    state: str
-    n: int  # touch contact-days (touch streak) or active cadence contacts (on-time)
-    share: float | None  # OT (on-time streak only)
-    streak: int  # run length after this week
-    freezes: int  # bank after this week
-
-
-@dataclass(frozen=True)
-class Streak:
-    kind: str  # "touch" (keep-in-touch, §3.7 A) or "on_time" (§3.7 B)
-    current: int  # kept weeks in the current run
-    longest: int
-    freezes: int
-    state: str  # kept (this week already kept) | pending | at_risk | none
-    needs: int  # touch contact-days still needed this week (keep / catch-up); 0 otherwise
-    started: dt.date | None  # Monday of the current run's first kept week
-    weeks: tuple[WeekState, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "current": self.current,
-            "longest": self.longest,
-            "freezes": self.freezes,
-            "state": self.state,
-            "needs": self.needs,
-            "started": self.started.isoformat() if self.started else None,
-        }
-
-
-class BadgeTier(NamedTuple):
-    tier: str
-    threshold: int
-    earned_on: dt.date | None
-
-
-@dataclass(frozen=True)
-class Badge:
-    id: str
-    name: str  # the name of the highest tier earned (else of the next tier)
-    description: str
-    tier: str | None  # highest tier earned
-    earned_on: dt.date | None  # when that tier was earned
-    progress: int
-    target: int  # threshold of the next tier (of the top tier once all are earned)
-    next_tier: str | None
-    tiers: tuple[BadgeTier, ...]
-
-    @property
-    def earned(self) -> bool:
-        return self.tier is not None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "tier": self.tier,
-            "earned_on": self.earned_on.isoformat() if self.earned_on else None,
-            "progress": self.progress,
-            "target": self.target,
-            "next_tier": self.next_tier,
-            "description": self.description,
-            "tiers": [
-                {
-                    "tier": t.tier,
-                    "threshold": t.threshold,
-                    "earned_on": t.earned_on.isoformat() if t.earned_on else None,
-                }
-                for t in self.tiers
-            ],
-        }
-
-
-class FriendStatus(NamedTuple):
-    path: str
-    name: str
-    level: int
-    title: str
-    stars: int
-    hours: float
-    months: int
-    since: dt.date | None  # when this level was reached (None: declared history only)
-
-
-class Continuity(NamedTuple):
-    """§3.7 C: "in touch with Klaus for 14 months"."""
-
-    path: str
-    since: dt.date  # first touch of the current run
-    last: dt.date
-    span_days: int
-    periods: int  # floor(span / c) + 1
-    cadence: int
-
-
-class Unlock(NamedTuple):
-    date: dt.date
-    kind: str  # badge | friend_level | level
-    id: str  # badge id, person path, or "level"
-    name: str  # badge name, person name, or ""
-    value: str  # tier, or the level reached
-    text: str
+from .. import cadence, events, scoring
+from ..events import Interaction
+from ..model import Entry, Person
+from ..settings import WEEKDAYS, Settings
+from .badges import (
+    BADGES,
+    FIVE_YEARS,
+    RICH_CHANNELS,
+    TIER_XP,
+    TIERS,
+    Badge,
+    BadgeTier,
+    Unlock,
+    _birthday_near,
+    _nth,
+    _window,
+)
+from .levels import FriendStatus, LevelInfo, _friend_level_for, level_info, user_level
+from .streaks import (
+    MILESTONES,
+    ON_TIME_BONUS,
+    PAUSED_WEEK_DAYS,
+    WEEK_BONUS,
+    Continuity,
+    Streak,
+    _label,
+    _OnTime,
+    _touch_streak,
+    _Week,
+    consistency_of,
+)
+from .timeline import Changes, _archived_steps, _cadence_for, _closeness_steps, _group_changes, _Timeline
+from .xp import (
+    FLAT_XP,
+    INITIATIVE,
+    NO_CADENCE_DAYS,
+    NOTE_CAP,
+    REVIVAL_YEAR,
+    SOCIAL_CAP,
+    DayXP,
+    XPItem,
+    day_xp,
+    freshness,
+    group_factor,
+    revival,
+    touch_xp,
+)
+
+# -- the report ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -500,97 +126,7 @@ class GameReport:
         }
 
 
-# -- badge definitions (§3.8) ------------------------------------------------------
-
-
-class BadgeDef(NamedTuple):
-    id: str
-    name: str
-    tiers: tuple[tuple[str, int], ...]
-    description: str
-    names: tuple[str, ...] = ()  # a name per tier, when it changes with the tier
-
-
-BADGES: tuple[BadgeDef, ...] = (
-    BadgeDef("first_hello", "First Hello", (("bronze", 1),), "the first touch ever logged"),
-    BadgeDef(
-        "icebreaker",
-        "Icebreaker",
-        (("bronze", 1), ("silver", 10)),
-        "a first-ever meet, video or call with a contact added ≥ 14 days earlier",
-    ),
-    BadgeDef("regular", "Regular", (("bronze", 10), ("silver", 50), ("gold", 200)), "meet entries"),
-    BadgeDef("dial_tone", "Dial Tone", (("bronze", 25), ("silver", 100), ("gold", 400)), "call and video entries"),
-    BadgeDef("pen_pal", "Pen Pal", (("bronze", 5), ("silver", 25), ("gold", 100)), "letter entries"),
-    BadgeDef("connector", "Connector", (("bronze", 1),), "an intro linking two vault contacts"),
-    BadgeDef(
-        "super_connector",
-        "Super-Connector",
-        (("silver", 10), ("gold", 50)),
-        "intros covering distinct pairs of contacts",
-    ),
-    BadgeDef(
-        "reconnector",
-        "Reconnector",
-        (("bronze", 1), ("silver", 10), ("gold", 25)),
-        "touches with a contact after ≥ 365 effective days of silence",
-    ),
-    BadgeDef("phoenix", "Phoenix", (("silver", 1),), "a contact's health from < 20 to ≥ 60 within 13 weeks"),
-    BadgeDef(
-        "inner_circle_keeper",
-        "Inner Circle Keeper",
-        (("silver", 8), ("gold", 26)),
-        "consecutive week ends with every closeness-1 contact (≥ 3) not overdue",
-    ),
-    BadgeDef("support_clique", "Support Clique", (("silver", 5),), "contacts with health ≥ 80 at one week end"),
-    BadgeDef("sympathy_group", "Sympathy Group", (("gold", 15),), "contacts with health ≥ 60 at one week end"),
-    BadgeDef("good_friends", "Good Friends", (("silver", 50),), "distinct contacts touched within 180 days"),
-    BadgeDef("dunbars_number", "Dunbar's Number", (("gold", 150),), "distinct contacts touched within 365 days"),
-    BadgeDef(
-        "weak_tie_weaver",
-        "Weak-Tie Weaver",
-        (("silver", 20),),
-        "distinct closeness-3 contacts touched within 90 days",
-    ),
-    BadgeDef(
-        "showing_up",
-        "Year of Showing Up",
-        (("bronze", 13), ("silver", 26), ("gold", 52)),
-        "keep-in-touch streak in weeks",
-        ("Quarter of Showing Up", "Half-Year of Showing Up", "Year of Showing Up"),
-    ),
-    BadgeDef("punctual", "Punctual", (("silver", 13), ("gold", 52)), "on-time streak in weeks"),
-    BadgeDef(
-        "clean_slate",
-        "Clean Slate",
-        (("silver", 10),),
-        "a week end with no contact overdue, among ≥ 10 active cadence contacts",
-    ),
-    BadgeDef("level_5_friend", "Level 5 Friend", (("silver", 5),), "the first contact at friend level 5"),
-    BadgeDef("close_friend", "Close Friend", (("gold", 10),), "the first contact at friend level 10"),
-    BadgeDef(
-        "long_haul",
-        "Long Haul",
-        (("silver", 365), ("gold", FIVE_YEARS)),
-        "days of unbroken continuity with one contact",
-    ),
-    BadgeDef(
-        "give_and_take",
-        "Give and Take",
-        (("bronze", 10),),
-        "directed touches with one contact in 365 days, with balance P ≥ 0.8",
-    ),
-    BadgeDef(
-        "birthday_buddy",
-        "Birthday Buddy",
-        (("bronze", 5), ("silver", 20)),
-        "distinct contacts touched on their birthday (±1 day)",
-    ),
-    BadgeDef("host", "Host", (("bronze", 5),), "vault contacts at one meet"),
-)
-
-
-# -- per-contact replay state -----------------------------------------------------
+# -- per-contact replay state -------------------------------------------------------------
 
 
 class _Health:
@@ -723,231 +259,15 @@ class _Contact:
         return self.ptr
 
 
-# -- streak machines (§3.7) ---------------------------------------------------------
-
-
-class _Week(NamedTuple):
-    wk: int
-    start: int  # ordinal
-    end: int
-    label: str
-    complete: bool  # today is past the week's last day
-    paused: bool  # ≥ 4 of its 7 days in the vault's pauses
-    days: list[int]  # touch contact-days (one ordinal per (person, day)), sorted
-
-
-def _ws(w: _Week, state: str, count: int, share: float | None, run: int, bank: int) -> WeekState:
-    return WeekState(dt.date.fromordinal(w.start), dt.date.fromordinal(w.end), w.label, state, count, share, run, bank)
-
-
-def _touch_streak(weeks: list[_Week], goal: int) -> tuple[Streak, list[tuple[int, int]], list[tuple[int, _Week]]]:
-    """The keep-in-touch streak: states, run-length events (ordinal, run) and kept weeks (ordinal, week)."""
-    run = longest = counter = 0
-    bank = FREEZE_START
-    last_repair: int | None = None
-    risk: int | None = None  # index in ``states`` of a missed week awaiting its catch-up
-    states: list[WeekState] = []
-    run_events: list[tuple[int, int]] = []
-    kept_weeks: list[tuple[int, _Week]] = []
-    run_start: int | None = None
-    for w in weeks:
-        n = len(w.days)
-        kept = n >= goal
-        kept_on = w.days[goal - 1] if kept else 0
-        if kept and not w.paused:
-            kept_weeks.append((kept_on, w))
-        event_on = kept_on
-        if risk is not None and not w.paused:
-            if n >= 2 * goal:  # catch-up week: the missed week is repaired
-                states[risk] = states[risk]._replace(state="repaired")
-                last_repair = weeks[0].wk + risk
-                risk = None
-                event_on = w.days[2 * goal - 1]
-            elif not w.complete:  # still repairable until this week ends
-                states.append(_ws(w, "kept" if kept else "pending", n, None, run, bank))
-                continue
-            else:  # no catch-up: the streak broke at the missed week
-                states[risk] = states[risk]._replace(state="broken", streak=0)
-                risk = None
-                run = counter = 0
-                run_start = None
-                event_on = w.end + 1
-        if w.paused:
-            states.append(_ws(w, "paused", n, None, run, bank))
-        elif kept:
-            run += 1
-            counter += 1
-            if counter % FREEZE_EVERY == 0:
-                bank = min(FREEZE_MAX, bank + 1)
-            if run == 1:
-                run_start = w.start
-            longest = max(longest, run)
-            run_events.append((event_on, run))
-            states.append(_ws(w, "kept", n, None, run, bank))
-        elif not w.complete:
-            states.append(_ws(w, "pending", n, None, run, bank))
-        elif run == 0:
-            states.append(_ws(w, "missed", n, None, run, bank))
-        elif bank > 0:
-            bank -= 1
-            states.append(_ws(w, "frozen", n, None, run, bank))
-        elif last_repair is None or w.wk - last_repair > REPAIR_GAP:
-            risk = len(states)
-            states.append(_ws(w, "at_risk", n, None, run, bank))
-        else:
-            run = counter = 0
-            run_start = None
-            states.append(_ws(w, "broken", n, None, run, bank))
-    needs = 0
-    if risk is not None:
-        state = "at_risk"
-        last = weeks[-1]
-        needs = max(0, 2 * goal - len(last.days)) if not last.complete and not last.paused else 2 * goal
-    elif states and states[-1].state == "kept" and not weeks[-1].complete:
-        state = "kept"
-    elif run > 0:
-        state = "pending"
-        needs = max(0, goal - len(weeks[-1].days)) if weeks and not weeks[-1].paused else 0
-    else:
-        state = "none"
-        needs = max(0, goal - len(weeks[-1].days)) if weeks else goal
-    started = dt.date.fromordinal(run_start) if run_start is not None and run > 0 else None
-    streak = Streak("touch", run, longest, bank, state, needs, started, tuple(states))
-    return streak, run_events, kept_weeks
-
-
-class _OnTime:
-    """The on-time streak (§3.7 B), fed one week at a time."""
-
-    def __init__(self) -> None:
-        self.run = self.longest = self.counter = 0
-        self.bank = FREEZE_START
-        self.states: list[WeekState] = []
-        self.events: list[tuple[int, int]] = []  # (week end ordinal, run)
-        self.run_start: int | None = None
-
-    def week(self, w: _Week, today: int, count: int, total: float, on: float) -> None:
-        share = scoring.r6(on / total) if total else None
-        if w.end > today:
-            self.states.append(_ws(w, "pending", count, share, self.run, self.bank))
-            return
-        if w.paused:
-            state = "paused"
-        elif total < ON_TIME_MIN_WEIGHT:
-            state = "neutral"
-        elif share is not None and share >= ON_TIME_SHARE:
-            state = "kept"
-            self.run += 1
-            self.counter += 1
-            if self.counter % FREEZE_EVERY == 0:
-                self.bank = min(FREEZE_MAX, self.bank + 1)
-            if self.run == 1:
-                self.run_start = w.start
-            self.longest = max(self.longest, self.run)
-            self.events.append((w.end, self.run))
-        elif w.end == today:
-            state = "pending"  # a touch later today can still keep it
-        elif self.run == 0:
-            state = "missed"
-        elif self.bank > 0:
-            self.bank -= 1
-            state = "frozen"
-        else:
-            state = "broken"
-            self.run = self.counter = 0
-            self.run_start = None
-        self.states.append(_ws(w, state, count, share, self.run, self.bank))
-
-    def result(self) -> Streak:
-        last = self.states[-1].state if self.states else "none"
-        state = "kept" if last == "kept" else ("pending" if self.run > 0 else "none")
-        started = dt.date.fromordinal(self.run_start) if self.run_start is not None and self.run else None
-        return Streak("on_time", self.run, self.longest, self.bank, state, 0, started, tuple(self.states))
-
-
-def consistency_of(states: Iterable[WeekState]) -> float:
-    """Loop-style consistency (§3.7 D) over the keep-in-touch weeks."""
-    value = 0.0
-    for s in states:
-        if s.state == "kept":
-            value = value * ALPHA + (1 - ALPHA)
-        elif s.state in ("missed", "broken"):
-            value *= ALPHA
-    return scoring.r6(value)
-
-
-# -- helpers for the badge replay ---------------------------------------------------
-
-
-def _nth(dates: list[int], n: int) -> int | None:
-    """The date on which a count of sorted event dates reaches ``n``."""
-    return dates[n - 1] if len(dates) >= n else None
-
-
-def _window(events_: list[tuple[int, str]], days: int, need: int) -> tuple[int | None, int]:
-    """First date with ≥ ``need`` distinct people touched within ``days`` days, and the best count."""
-    queue: deque[tuple[int, str]] = deque()
-    seen: Counter[str] = Counter()
-    best = 0
-    found: int | None = None
-    i = 0
-    while i < len(events_):
-        day = events_[i][0]
-        while i < len(events_) and events_[i][0] == day:
-            queue.append(events_[i])
-            seen[events_[i][1]] += 1
-            i += 1
-        while queue and queue[0][0] <= day - days:
-            _, who = queue.popleft()
-            seen[who] -= 1
-            if not seen[who]:
-                del seen[who]
-        best = max(best, len(seen))
-        if found is None and len(seen) >= need:
-            found = day
-    return found, best
-
-
-def _friend_level_for(hours: float, months: int) -> tuple[int, str]:
-    level, title = 1, scoring.FRIEND_LEVELS[0][1]
-    for lv, name, need_h, need_m in scoring.FRIEND_LEVELS:
-        if hours >= need_h and months >= need_m:
-            level, title = lv, name
-    return level, title
-
-
-def _birthday_near(birthday: str | None, o: int) -> bool:
-    if not birthday:
-        return False
-    parts = cadence.birthday_parts(birthday)
-    if parts is None:
-        return False
-    _, month, day = parts
-    year = dt.date.fromordinal(o).year
-    for y in (year - 1, year, year + 1):
-        try:
-            when = cadence.birthday_in(y, month, day).toordinal()
-        except ValueError:
-            return False
-        if abs(when - o) <= 1:
-            return True
-    return False
-
-
 def _stem(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     return name[:-3] if name.endswith(".md") else name
 
 
-def _label(o: int) -> str:
-    year, week, _ = dt.date.fromordinal(o + 3).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 _ARROW = {"out": "→", "in": "←", "mutual": "↔"}
 
 
-# -- the replay ---------------------------------------------------------------------
+# -- the replay ---------------------------------------------------------------------------
 
 
 def replay(
@@ -1446,7 +766,7 @@ def replay(
     )
 
 
-# -- what a new log line earned -------------------------------------------------------
+# -- what a new log line earned -----------------------------------------------------------
 
 
 class FriendUp(NamedTuple):

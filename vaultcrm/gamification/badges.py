@@ -1,0 +1,213 @@
+"""The 24 badges and their tiers (SCORING.md §3.8), and the helpers that date them. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from .. import cadence
+
+# -- constants ----------------------------------------------------------------------------
+
+
+TIER_XP = {"bronze": 50, "silver": 150, "gold": 400}
+TIERS = ("bronze", "silver", "gold")
+FIVE_YEARS = 1826  # days (5 × 365.25, rounded up)
+RICH_CHANNELS = ("meet", "video", "call")
+
+
+# -- results ------------------------------------------------------------------------------
+
+
+class BadgeTier(NamedTuple):
+    tier: str
+    threshold: int
+    earned_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class Badge:
+    id: str
+    name: str  # the name of the highest tier earned (else of the next tier)
+    description: str
+    tier: str | None  # highest tier earned
+    earned_on: dt.date | None  # when that tier was earned
+    progress: int
+    target: int  # threshold of the next tier (of the top tier once all are earned)
+    next_tier: str | None
+    tiers: tuple[BadgeTier, ...]
+
+    @property
+    def earned(self) -> bool:
+        return self.tier is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "tier": self.tier,
+            "earned_on": self.earned_on.isoformat() if self.earned_on else None,
+            "progress": self.progress,
+            "target": self.target,
+            "next_tier": self.next_tier,
+            "description": self.description,
+            "tiers": [
+                {
+                    "tier": t.tier,
+                    "threshold": t.threshold,
+                    "earned_on": t.earned_on.isoformat() if t.earned_on else None,
+                }
+                for t in self.tiers
+            ],
+        }
+
+
+class Unlock(NamedTuple):
+    date: dt.date
+    kind: str  # badge | friend_level | level
+    id: str  # badge id, person path, or "level"
+    name: str  # badge name, person name, or ""
+    value: str  # tier, or the level reached
+    text: str
+
+
+# -- badge definitions (§3.8) -------------------------------------------------------------
+
+
+class BadgeDef(NamedTuple):
+    id: str
+    name: str
+    tiers: tuple[tuple[str, int], ...]
+    description: str
+    names: tuple[str, ...] = ()  # a name per tier, when it changes with the tier
+
+
+BADGES: tuple[BadgeDef, ...] = (
+    BadgeDef("first_hello", "First Hello", (("bronze", 1),), "the first touch ever logged"),
+    BadgeDef(
+        "icebreaker",
+        "Icebreaker",
+        (("bronze", 1), ("silver", 10)),
+        "a first-ever meet, video or call with a contact added ≥ 14 days earlier",
+    ),
+    BadgeDef("regular", "Regular", (("bronze", 10), ("silver", 50), ("gold", 200)), "meet entries"),
+    BadgeDef("dial_tone", "Dial Tone", (("bronze", 25), ("silver", 100), ("gold", 400)), "call and video entries"),
+    BadgeDef("pen_pal", "Pen Pal", (("bronze", 5), ("silver", 25), ("gold", 100)), "letter entries"),
+    BadgeDef("connector", "Connector", (("bronze", 1),), "an intro linking two vault contacts"),
+    BadgeDef(
+        "super_connector",
+        "Super-Connector",
+        (("silver", 10), ("gold", 50)),
+        "intros covering distinct pairs of contacts",
+    ),
+    BadgeDef(
+        "reconnector",
+        "Reconnector",
+        (("bronze", 1), ("silver", 10), ("gold", 25)),
+        "touches with a contact after ≥ 365 effective days of silence",
+    ),
+    BadgeDef("phoenix", "Phoenix", (("silver", 1),), "a contact's health from < 20 to ≥ 60 within 13 weeks"),
+    BadgeDef(
+        "inner_circle_keeper",
+        "Inner Circle Keeper",
+        (("silver", 8), ("gold", 26)),
+        "consecutive week ends with every closeness-1 contact (≥ 3) not overdue",
+    ),
+    BadgeDef("support_clique", "Support Clique", (("silver", 5),), "contacts with health ≥ 80 at one week end"),
+    BadgeDef("sympathy_group", "Sympathy Group", (("gold", 15),), "contacts with health ≥ 60 at one week end"),
+    BadgeDef("good_friends", "Good Friends", (("silver", 50),), "distinct contacts touched within 180 days"),
+    BadgeDef("dunbars_number", "Dunbar's Number", (("gold", 150),), "distinct contacts touched within 365 days"),
+    BadgeDef(
+        "weak_tie_weaver",
+        "Weak-Tie Weaver",
+        (("silver", 20),),
+        "distinct closeness-3 contacts touched within 90 days",
+    ),
+    BadgeDef(
+        "showing_up",
+        "Year of Showing Up",
+        (("bronze", 13), ("silver", 26), ("gold", 52)),
+        "keep-in-touch streak in weeks",
+        ("Quarter of Showing Up", "Half-Year of Showing Up", "Year of Showing Up"),
+    ),
+    BadgeDef("punctual", "Punctual", (("silver", 13), ("gold", 52)), "on-time streak in weeks"),
+    BadgeDef(
+        "clean_slate",
+        "Clean Slate",
+        (("silver", 10),),
+        "a week end with no contact overdue, among ≥ 10 active cadence contacts",
+    ),
+    BadgeDef("level_5_friend", "Level 5 Friend", (("silver", 5),), "the first contact at friend level 5"),
+    BadgeDef("close_friend", "Close Friend", (("gold", 10),), "the first contact at friend level 10"),
+    BadgeDef(
+        "long_haul",
+        "Long Haul",
+        (("silver", 365), ("gold", FIVE_YEARS)),
+        "days of unbroken continuity with one contact",
+    ),
+    BadgeDef(
+        "give_and_take",
+        "Give and Take",
+        (("bronze", 10),),
+        "directed touches with one contact in 365 days, with balance P ≥ 0.8",
+    ),
+    BadgeDef(
+        "birthday_buddy",
+        "Birthday Buddy",
+        (("bronze", 5), ("silver", 20)),
+        "distinct contacts touched on their birthday (±1 day)",
+    ),
+    BadgeDef("host", "Host", (("bronze", 5),), "vault contacts at one meet"),
+)
+
+
+# -- helpers for the badge replay ---------------------------------------------------------
+
+
+def _nth(dates: list[int], n: int) -> int | None:
+    """The date on which a count of sorted event dates reaches ``n``."""
+    return dates[n - 1] if len(dates) >= n else None
+
+
+def _window(events_: list[tuple[int, str]], days: int, need: int) -> tuple[int | None, int]:
+    """First date with ≥ ``need`` distinct people touched within ``days`` days, and the best count."""
+    queue: deque[tuple[int, str]] = deque()
+    seen: Counter[str] = Counter()
+    best = 0
+    found: int | None = None
+    i = 0
+    while i < len(events_):
+        day = events_[i][0]
+        while i < len(events_) and events_[i][0] == day:
+            queue.append(events_[i])
+            seen[events_[i][1]] += 1
+            i += 1
+        while queue and queue[0][0] <= day - days:
+            _, who = queue.popleft()
+            seen[who] -= 1
+            if not seen[who]:
+                del seen[who]
+        best = max(best, len(seen))
+        if found is None and len(seen) >= need:
+            found = day
+    return found, best
+
+
+def _birthday_near(birthday: str | None, o: int) -> bool:
+    if not birthday:
+        return False
+    parts = cadence.birthday_parts(birthday)
+    if parts is None:
+        return False
+    _, month, day = parts
+    year = dt.date.fromordinal(o).year
+    for y in (year - 1, year, year + 1):
+        try:
+            when = cadence.birthday_in(y, month, day).toordinal()
+        except ValueError:
+            return False
+        if abs(when - o) <= 1:
+            return True
+    return False
