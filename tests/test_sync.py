@@ -329,15 +329,18 @@ def test_missing_attributes_are_added(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
     (root / ".gitattributes").write_text("*.md diff=markdown")  # no final newline, no driver line
     result = ok(root, "sync")
-    assert "Set up: .gitattributes" in result.stdout
+    assert "Set up: .gitattributes: people/**/*.md merge=vaultcrm-log" in result.stdout
+    assert "Set up: .gitattributes: reviews/**/*.md merge=vaultcrm-review" in result.stdout
     text = (root / ".gitattributes").read_text()
-    assert text.startswith("*.md diff=markdown\n#") and text.endswith(sync_mod.attributes_line() + "\n")
+    assert text.startswith("*.md diff=markdown\n#") and sync_mod.attributes_line() + "\n#" in text
+    assert text.endswith("\n".join(sync_mod.review_attributes_lines()) + "\n")
     assert "Set up" not in ok(root, "sync").stdout  # only once
-    assert sync_mod.add_attributes(text) == text
-    # the user's own choice for person files wins: the driver line is not added again
-    (root / ".gitattributes").write_text("people/**/*.md merge=text\n")
+    assert sync_mod.add_attributes(text) == text and sync_mod.add_review_attributes(text) == text
+    # the user's own choice wins: the driver lines are not added again
+    mine = "people/**/*.md merge=text\nreviews/**/*.md merge=text\n"
+    (root / ".gitattributes").write_text(mine)
     assert "Set up" not in ok(root, "sync").stdout
-    assert (root / ".gitattributes").read_text() == "people/**/*.md merge=text\n"
+    assert (root / ".gitattributes").read_text() == mine
 
 
 def test_attributes_line_follows_the_people_folder() -> None:
@@ -346,9 +349,11 @@ def test_attributes_line_follows_the_people_folder() -> None:
     assert sync_mod.attributes_line("crm/people/") == "crm/people/**/*.md merge=vaultcrm-log"
 
 
-def test_the_vault_template_has_the_driver_line() -> None:
-    template = Path(__file__).resolve().parents[1] / "vault-template/.gitattributes"
-    assert sync_mod.attributes_line() in template.read_text()
+def test_the_vault_template_has_the_driver_lines() -> None:
+    template = (Path(__file__).resolve().parents[1] / "vault-template/.gitattributes").read_text()
+    assert sync_mod.attributes_line() in template
+    assert all(line in template.splitlines() for line in sync_mod.review_attributes_lines())
+    assert sync_mod.review_attributes_lines("My Reviews")[0] == "My[[:space:]]Reviews/**/*.md merge=vaultcrm-review"
 
 
 # ---------------------------------------------------------------------------
@@ -560,3 +565,199 @@ def test_driver_property_every_line_once_in_date_order(
     dates = [line[2:12] for line in section]
     assert dates == sorted(dates, reverse=not oldest_first)
     assert result.text.endswith(f"## Tasks{nl}- [ ] t{nl}") and (nl == "\n" or "\n" not in result.text.replace(nl, ""))
+
+
+# ---------------------------------------------------------------------------
+# weekly review notes: both machines ran `vaultcrm review` in the same week
+
+WEEK = "reviews/2026-W48.md"
+HEATMAP = "reviews/assets/2026-W48-activity.svg"
+ED = "Call [[Ed Miller]] · 482 days overdue · every 90 days · last: call on 1 May"
+
+
+def edit(path: Path, *pairs: tuple[str, str]) -> None:
+    """Edit a note as a user would (in Obsidian), each replacement exactly once."""
+    text = path.read_text(encoding="utf-8")
+    for old, new in pairs:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_two_machines_review_the_same_week_and_keep_every_tick_and_note(machines: tuple[Path, Path]) -> None:
+    a, b = machines
+    ok(a, "set", "Anna", "cadence", "7d")  # three people to reach out to
+    ok(a, "set", "José", "cadence", "1d")
+    ok(a, "sync")
+    ok(b, "sync")
+    # A logs a touch first: its generated block and heatmap differ from B's
+    ok(a, "log", "Klaus", "coffee", "A: pricing talk")
+    ok(a, "review")
+    ok(b, "review")
+    assert (a / WEEK).read_bytes() != (b / WEEK).read_bytes()
+    assert (a / HEATMAP).read_bytes() != (b / HEATMAP).read_bytes()
+    edit(
+        a / WEEK,
+        (f"- [ ] {ED}", f"- [x] {ED} ✅ 2026-11-25"),
+        ("\n\n## Birthdays\n", "\n- A: my own line under Reach out\n\n## Birthdays\n"),
+        ("## My notes\n", "## My notes\n- A: a good week\n"),
+    )
+    edit(
+        b / WEEK,
+        (f"- [ ] {ED}", f"- [x] {ED} ✅ 2026-11-24"),  # the same box, a day earlier
+        ("- [ ] Message [[Anna Schmidt]]", "- [x] Message [[Anna Schmidt]]"),
+        ("## My notes\n", "## My notes\n- B: a busy week\n"),
+    )
+    ok(a, "sync")
+    second = ok(b, "sync")  # an add/add of the note and of the heatmap: merged, no conflict
+    assert "Pushed to origin/main." in second.stdout and "Set up" not in second.stdout
+    ok(a, "sync")
+
+    def check() -> str:
+        assert tree(a) == tree(b)
+        assert git(a, "rev-parse", "HEAD") == git(b, "rev-parse", "HEAD")
+        assert git(b, "status", "--porcelain", "--untracked-files=no") == ""
+        text = (a / WEEK).read_text(encoding="utf-8")
+        assert "<<<<<<<" not in text and text.count("<!-- vaultcrm:end ") == 1
+        assert ok(a, "review", "--print").stdout == ok(b, "review", "--print").stdout
+        return text
+
+    text = check()
+    assert f"- [x] {ED} ✅ 2026-11-24\n" in text and "✅ 2026-11-25" not in text  # the earlier date
+    assert "- [x] Message [[Anna Schmidt]]" in text and "- [ ] Call [[José Müller]]" in text
+    assert "- A: my own line under Reach out\n\n## Birthdays" in text
+    assert text.endswith("## My notes\n- A: a good week\n- B: a busy week\n")
+    # the merged note is a review note like any other: running review again keeps it all
+    ok(b, "review")
+    assert (b / WEEK).read_text(encoding="utf-8").count("- [x] ") == 2
+
+    # a second round: both tick and write again, both regenerate
+    ok(a, "log", "Anna", "lunch", "A: lunch")
+    ok(a, "review")
+    edit(
+        a / WEEK,
+        ("- [ ] Call [[José Müller]]", "- [x] Call [[José Müller]]"),
+        ("- B: a busy week\n", "- B: a busy week\n- A: round two\n"),
+    )
+    edit(b / WEEK, ("- A: a good week\n", "- A: a good week\n- B: round two\n"))
+    ok(b, "sync")
+    ok(a, "sync")
+    ok(b, "sync")
+    text = check()
+    assert "- [x] Call [[José Müller]]" in text and "- [x] Message [[Anna Schmidt]]" in text
+    assert "\n## My notes\n- A: a good week\n- B: round two\n- B: a busy week\n- A: round two\n" in text
+    assert "- A: my own line under Reach out\n" in text
+
+
+def test_a_same_line_conflict_in_my_notes_still_stops(machines: tuple[Path, Path]) -> None:
+    a, b = machines
+    ok(b, "sync")
+    ok(a, "review")
+    edit(a / WEEK, ("## My notes\n", "## My notes\n- a note\n"))
+    ok(a, "sync")
+    ok(b, "sync")
+    edit(a / WEEK, ("- a note\n", "- a note, said A\n"))
+    edit(b / WEEK, ("- a note\n", "- a note, said B\n"))
+    ok(a, "sync")
+    result = vc(b, "sync")
+    assert result.exit_code == 1 and f"  {WEEK}\n" in result.stderr
+    assert "rebase in progress" in git(b, "status")
+    text = (b / WEEK).read_text(encoding="utf-8")
+    assert "<<<<<<< ours\n- a note, said A\n=======\n- a note, said B\n>>>>>>> theirs\n" in text
+
+
+def review_note(block: list[str], user: tuple[str, ...] = (), notes: tuple[str, ...] = ()) -> str:
+    """A review note as `vaultcrm review` writes it: ``block`` generated, ``user`` lines added after."""
+    from vaultcrm import review
+
+    hashes = " ".join(dict.fromkeys(review.line_hash(x) for x in block if x.strip()))
+    return "\n".join(
+        [
+            "---",
+            "week: 2026-W48",
+            "---",
+            "# Weekly review",
+            "",
+            review.BEGIN,
+            *block,
+            *user,
+            f"{review.END_PREFIX}{hashes}{review.END_SUFFIX}",
+            "",
+            "## My notes",
+            *notes,
+            "",
+        ]
+    )
+
+
+BLOCK = ["## Reach out this week", "- [ ] Call [[Ed Miller]] · 3 days overdue", "- [ ] Call [[Anna]] · due now", ""]
+
+
+def review_both_ways(base: str, ours: str, theirs: str) -> sync_mod.MergeResult:
+    one = sync_mod.merge_review_texts(base, ours, theirs)
+    other = sync_mod.merge_review_texts(base, theirs, ours)
+    if not one.conflicts:
+        assert one.text == other.text
+    assert bool(one.conflicts) == bool(other.conflicts)
+    return one
+
+
+def test_review_driver_an_untick_and_a_regenerated_block() -> None:
+    ticked = [BLOCK[0], BLOCK[1].replace("[ ]", "[x]") + " ✅ 2026-11-24", BLOCK[2], ""]
+    base = review_note(ticked)
+    unticked = review_note(BLOCK)  # the user took the tick back on one machine
+    regenerated = review_note(["## Reach out this week", ticked[1], "- [ ] Call [[Bo]] · due now", ""])
+    result = review_both_ways(base, unticked, regenerated)
+    assert result.conflicts == 0
+    assert "## Reach out this week\n- [ ] Call [[Ed Miller]] · 3 days overdue\n- [ ] Call [[Bo]]" in result.text
+    # a tick on a line the other side's regeneration dropped is kept (it is a touch)
+    dropped = review_note(["## Reach out this week", "- [ ] Call [[Bo]] · due now", ""])
+    anna = review_note([BLOCK[0], BLOCK[1], "- [x] Call [[Anna]] · due now ✅ 2026-11-23", ""])
+    result = review_both_ways(review_note(BLOCK), anna, dropped)
+    assert result.conflicts == 0
+    assert (
+        "- [ ] Call [[Bo]] · due now\n- [x] Call [[Anna]] · due now ✅ 2026-11-23\n\n<!-- vaultcrm:end" in result.text
+    )
+
+
+def test_review_driver_add_add_keeps_user_lines_and_picks_one_block() -> None:
+    ours = review_note(BLOCK[:3] + ["- [ ] Call [[Bo]] · due now", ""], user=("- mine",), notes=("ours",))
+    theirs = review_note(BLOCK, user=("- yours",), notes=("theirs",))
+    result = review_both_ways("", ours, theirs)
+    assert result.conflicts == 0
+    assert "- [ ] Call [[Bo]] · due now\n- mine\n- yours\n\n<!-- vaultcrm:end" in result.text
+    assert result.text.endswith("## My notes\nours\ntheirs\n")
+    from vaultcrm import review
+
+    # the end marker lists the generated lines only: running review keeps both user lines
+    regenerated = review.merge(result.text, review_note(BLOCK))
+    assert "- mine\n- yours\n" in regenerated
+
+
+def test_review_driver_leaves_what_it_cannot_read_to_a_plain_conflict() -> None:
+    good = review_note(BLOCK, notes=("theirs",))
+    no_markers = "# Weekly review\n\nMy own week.\n"
+    result = review_both_ways("", no_markers, good)
+    assert result.conflicts and "<<<<<<< ours" in result.text
+    user_heading = review_note(BLOCK, user=("## A heading of mine", "- under it"))
+    assert review_both_ways("", user_heading, good).conflicts
+    # the heatmap: generated from the files, one side taken, the same whichever is ours
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="1" aria-label="Touches per day, last 26 weeks">{}</svg>\n'
+    merged = review_both_ways("", svg.format(1), svg.format(2))
+    assert merged.conflicts == 0 and merged.text == svg.format(2)
+    assert review_both_ways(svg.format(1), svg.format(1), svg.format(0)).text == svg.format(0)
+
+
+def test_review_driver_crlf_and_the_driver_command(tmp_path: Path) -> None:
+    base = review_note(BLOCK).replace("\n", "\r\n")
+    ours = review_note(BLOCK, notes=("ours",)).replace("\n", "\r\n")
+    theirs = review_note(BLOCK, user=("- theirs",)).replace("\n", "\r\n")
+    result = review_both_ways(base, ours, theirs)
+    assert result.conflicts == 0 and "\n" not in result.text.replace("\r\n", "")
+    assert "- theirs\r\n" in result.text and result.text.endswith("## My notes\r\nours\r\n")
+    paths = [tmp_path / n for n in ("O", "A", "B")]
+    for path, text in zip(paths, (base, ours, theirs), strict=True):
+        path.write_bytes(text.encode("utf-8"))
+    args = ["merge-driver", "--review", *map(str, paths), "7", WEEK]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    assert paths[1].read_bytes() == result.text.encode("utf-8")

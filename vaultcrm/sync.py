@@ -41,6 +41,8 @@ from .errors import VaultCRMError
 
 DRIVER = "vaultcrm-log"
 DRIVER_NAME = "vaultcrm: keep both sides' lines in ## Log and ## Tasks"
+REVIEW_DRIVER = "vaultcrm-review"
+REVIEW_DRIVER_NAME = "vaultcrm: merge two machines' weekly review notes (ticks and notes kept)"
 MERGED_SECTIONS = ("Log", "Tasks")
 STATE_DIR = ".vaultcrm"
 PLUGINS_DIR = ".vaultcrm/plugins"
@@ -141,16 +143,16 @@ def merge_bytes(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7
     return text.encode("utf-8", "surrogateescape"), n
 
 
-def run_driver(base: Path, ours: Path, theirs: Path, marker_size: int = 7) -> int:
+def run_driver(base: Path, ours: Path, theirs: Path, marker_size: int = 7, *, review: bool = False) -> int:
     """What git runs (``%O %A %B %L``): merge into ``ours``; returns the number of conflicts.
 
-    If anything goes wrong, fall back to git's own merge of the three files so
-    that ``ours`` always ends up holding both sides (with conflict markers).
+    ``review``: the file is a weekly review note or its heatmap (:func:`merge_review_bytes`),
+    else a person file. If anything goes wrong, fall back to git's own merge of the three
+    files so that ``ours`` always ends up holding both sides (with conflict markers).
     """
+    merge = merge_review_bytes if review else merge_bytes
     try:
-        merged, conflicts = merge_bytes(
-            base.read_bytes(), ours.read_bytes(), theirs.read_bytes(), marker_size=marker_size
-        )
+        merged, conflicts = merge(base.read_bytes(), ours.read_bytes(), theirs.read_bytes(), marker_size=marker_size)
     except Exception:
         proc = subprocess.run(
             ["git", "merge-file", f"--marker-size={marker_size}"]
@@ -432,6 +434,324 @@ def _dedupe(out: list[str], bk: list[str], ok: list[str], tk: list[str]) -> list
 
 
 # ---------------------------------------------------------------------------
+# The merge driver for weekly review notes (``reviews/**/*.md merge=vaultcrm-review``)
+#
+# Two machines that both ran `vaultcrm review` in the same week both created
+# reviews/2026-W48.md: an add/add conflict for git (the driver then gets an empty
+# BASE). The note is a generated block between two markers, in which the user ticks
+# lines and adds lines, and the user's own text around it. The block is rebuilt from
+# the files by every `vaultcrm review`, so one side's generated lines are as good as
+# the other's; what must survive is what the user did: ticks (they are touches) and
+# their own lines.
+
+
+@dataclass
+class _Note:
+    """A review note cut at its markers; lines without their newline."""
+
+    before: list[str]  # above the begin marker
+    block: list[str]  # between the markers
+    known: set[str]  # the hashes the end marker lists: which block lines vaultcrm wrote
+    after: list[str]  # below the end marker (## My notes)
+
+    def is_user(self, line: str) -> bool:
+        from .review import line_hash
+
+        return bool(line.strip()) and line_hash(line) not in self.known
+
+    def sections(self) -> list[tuple[str, list[str]]]:
+        """The block as (heading line, lines) runs; the first run's heading is ''."""
+        out: list[tuple[str, list[str]]] = [("", [])]
+        for line in self.block:
+            if line.startswith("## ") and not self.is_user(line):
+                out.append((line, []))
+            else:
+                out[-1][1].append(line)
+        return out
+
+    def generated(self) -> list[str]:
+        """The block as vaultcrm wrote it: the user's lines left out, ticks taken off."""
+        return [_untick(x) for x in self.block if not self.is_user(x)]
+
+    def ticks(self) -> dict[tuple[str, str, int], str]:
+        """Every generated line (ticked or not) by :func:`_line_keys`."""
+        out: dict[tuple[str, str, int], str] = {}
+        for heading, lines in self.sections():
+            generated = [x for x in lines if x.strip() and not self.is_user(x)]
+            out.update(zip(_line_keys(heading, generated), generated, strict=True))
+        return out
+
+    def user_lines(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for heading, lines in self.sections():
+            mine = [x for x in lines if self.is_user(x)]
+            if mine:
+                out[heading] = mine
+        return out
+
+
+def _parse_note(lines: list[str]) -> _Note | None:
+    """Cut a note at its markers; None when it does not have exactly one pair in order."""
+    from .review import BEGIN, END_PREFIX, END_SUFFIX
+
+    begins = [i for i, x in enumerate(lines) if x == BEGIN]
+    ends = [i for i, x in enumerate(lines) if x.startswith(END_PREFIX)]
+    if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
+        return None
+    b, e = begins[0], ends[0]
+    known = set(lines[e][len(END_PREFIX) :].removesuffix(END_SUFFIX).split())
+    note = _Note(lines[:b], lines[b + 1 : e], known, lines[e + 1 :])
+    if any(x.startswith("## ") and note.is_user(x) for x in note.block):
+        return None  # a heading the user wrote inside the block: where its lines belong is unclear
+    return note
+
+
+_TICK_BOX = re.compile(r"^(\s*[-*+]\s+)\[[xX]\]")
+_DONE_DATE = re.compile(r"\s*✅\uFE0F?\s*(\d{4}-\d{2}-\d{2})")
+
+
+def _untick(line: str) -> str:
+    return _DONE_DATE.sub("", _TICK_BOX.sub(r"\1[ ]", line)).rstrip()
+
+
+def _is_ticked(line: str | None) -> bool:
+    from .review import is_ticked
+
+    return line is not None and is_ticked(line)
+
+
+def _tick_rank(line: str) -> tuple[str, str]:
+    """Earliest ``✅`` date first (a tick without a date counts from the week's Monday: first)."""
+    m = _DONE_DATE.search(line)
+    return (m.group(1) if m else "", line)
+
+
+def _line_keys(heading: str, lines: list[str]) -> list[tuple[str, str, int]]:
+    """How a generated line is found on the other side: its heading and the person it names
+    (its text changes when the review is regenerated a day later: "12 days overdue"), or
+    its text without the tick for a line that names nobody; numbered when repeated."""
+    from .review import line_hash
+
+    seen: Counter[tuple[str, str]] = Counter()
+    out = []
+    for line in lines:
+        links = re.findall(r"\[\[([^\]|#]+)", line)
+        ident = ("[[" + links[0].strip()) if links else line_hash(line)
+        seen[(heading, ident)] += 1
+        out.append((heading, ident, seen[(heading, ident)]))
+    return out
+
+
+def _three_way(b: str | None, o: str | None, t: str | None) -> str | None:
+    """One generated line's state (its text, ticked or not; None: absent) merged.
+
+    A side that left the line as it was takes the other side's change (an untick too);
+    when both changed it, a tick on either side wins, the earliest ``✅`` date first."""
+    if o == t or t == b:
+        return o
+    if o == b:
+        return t
+    ticked = [x for x in (o, t) if x is not None and _is_ticked(x)]
+    if ticked:
+        return min(ticked, key=_tick_rank)
+    return o if o is not None and (t is None or o < t) else t
+
+
+def _common(a: list[str], b: list[str]) -> list[str]:
+    """The lines both have, in order: a stand-in base when the file is new on both sides.
+
+    Computed on the two sides in a fixed order, so that it does not depend on which is ours."""
+    x, y = sorted((a, b))
+    sm = difflib.SequenceMatcher(None, x, y, autojunk=False)
+    return [x[i] for blk in sm.get_matching_blocks() for i in range(blk.a, blk.a + blk.size)]
+
+
+def _union(base: list[str] | None, ours: list[str], theirs: list[str], marker_size: int) -> tuple[list[str], int]:
+    """:func:`merge_section` (keep both sides' added lines) on lines without newlines."""
+    if base is None:
+        base = _common(ours, theirs)
+    merged, n = merge_section(
+        [x + "\n" for x in base], [x + "\n" for x in ours], [x + "\n" for x in theirs], marker_size=marker_size
+    )
+    return [x[:-1] for x in merged], n
+
+
+def _merge_block(b: _Note | None, o: _Note, t: _Note, marker_size: int) -> tuple[list[str], int]:
+    """The merged block and its end marker line; returns (lines, conflicts)."""
+    from .review import END_PREFIX, END_SUFFIX, line_hash
+
+    # the generated lines from one side: the side that regenerated the block (the other kept
+    # the base's), else the one whose generated text sorts last: the same on every machine
+    go, gt = o.generated(), t.generated()
+    if b is not None and go == b.generated():
+        src = t
+    elif b is not None and gt == b.generated():
+        src = o
+    else:
+        src = o if go >= gt else t
+    # ticks: per line, three-way (a tick on either side stays, the earliest date)
+    bt, ot, tt = (b.ticks() if b is not None else {}), o.ticks(), t.ticks()
+    state = {k: _three_way(bt.get(k), ot.get(k), tt.get(k)) for k in dict.fromkeys([*ot, *tt])}
+    # the user's own lines, heading by heading, merged like ## Log lines: both sides' kept
+    bu, ou, tu = (b.user_lines() if b is not None else None), o.user_lines(), t.user_lines()
+    user: dict[str, list[str]] = {}
+    conflicts = 0
+    for heading in dict.fromkeys([*ou, *tu]):
+        merged, n = _union(
+            bu.get(heading, []) if bu is not None else None, ou.get(heading, []), tu.get(heading, []), marker_size
+        )
+        conflicts += n
+        if merged:
+            user[heading] = merged
+    out: list[str] = []
+    users: list[str] = []
+    placed: set[tuple[str, str, int]] = set()
+    src_sections = src.sections()
+    headings = {h for h, _ in src_sections}
+    for heading, lines in src_sections:
+        section = [heading] if heading else []
+        keys = iter(_line_keys(heading, [x for x in lines if x.strip() and not src.is_user(x)]))
+        for line in lines:
+            if not line.strip():
+                section.append(line)
+            elif not src.is_user(line):
+                key = next(keys)
+                placed.add(key)
+                want = state.get(key)
+                if _is_ticked(want):
+                    section.append(want or line)
+                elif _is_ticked(line):
+                    section.append(want if want is not None else _untick(line))
+                else:
+                    section.append(line)
+        extra = sorted(v for k, v in state.items() if v and k[0] == heading and k not in placed and _is_ticked(v))
+        mine = user.pop(heading, [])
+        users += mine
+        if extra or mine:
+            trailing: list[str] = []
+            while section and not section[-1].strip():
+                trailing.insert(0, section.pop())
+            section += [*extra, *mine, *(trailing or [""])]
+        out += section
+    # ticked lines and user lines under a heading the chosen side does not have: at the end
+    leftovers = sorted(v for k, v in state.items() if v and k[0] not in headings and k not in placed and _is_ticked(v))
+    for heading in sorted(user):
+        leftovers += user[heading]
+        users += user[heading]
+    if leftovers:
+        out += [*leftovers, ""]
+    mine_set = set(users)
+    hashes = [line_hash(x) for x in out if x.strip() and x not in mine_set]
+    return [*out, END_PREFIX + " ".join(dict.fromkeys(hashes)) + END_SUFFIX], conflicts
+
+
+def _split_frontmatter(lines: list[str]) -> tuple[list[str], list[str]]:
+    if not lines or lines[0].lstrip("\ufeff").rstrip() != "---":
+        return [], lines
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return lines[: i + 1], lines[i + 1 :]
+    return [], lines
+
+
+def merge_review_texts(base: str, ours: str, theirs: str, *, marker_size: int = 7) -> MergeResult:
+    """Three-way merge of a weekly review note (or of its activity heatmap).
+
+    An empty ``base`` is a note both sides created (git's add/add). The generated block
+    comes from one side (the one that regenerated it, else the same side on every
+    machine); every tick from either side is kept (both ticked: the earliest ``✅``
+    date); the user's lines inside the block from both sides are kept under their
+    heading; the frontmatter merges like git merges text, and the rest outside the
+    markers (## My notes) like a ``## Log`` section: both sides' added lines kept,
+    a conflict where both changed the same line. Anything else (no markers, markers
+    twice, a heading of the user's inside the block, mixed newlines) gets git's
+    plain merge, with conflict markers where it cannot.
+    """
+    from .review import BEGIN
+
+    if ours == theirs or base == theirs:
+        return MergeResult(ours, 0)
+    if base == ours:
+        return MergeResult(theirs, 0)
+    if all(_is_heatmap(x) for x in (ours, theirs)) and (not base or _is_heatmap(base)):
+        return MergeResult(max(ours, theirs), 0)  # generated from the files: either will do
+    nls = {document.newline_of(x) for x in (base, ours, theirs) if x}
+    texts = [x.replace("\r\n", "\n") for x in (base, ours, theirs)]
+    sides = [_split_text(x) for x in texts]
+    notes = [_parse_note(lines) if lines else None for lines, _ in sides]
+    o, t = notes[1], notes[2]
+    placeholder = _PLACEHOLDER.format("review")
+    if (
+        len(nls) != 1
+        or "\r" in "".join(texts)
+        or placeholder in "".join(texts)
+        or o is None
+        or t is None
+        or (base and notes[0] is None)
+    ):
+        return _plain_review(base, ours, theirs, marker_size)
+    b = notes[0]
+    nl = nls.pop()
+    block, conflicts = _merge_block(b, o, t, marker_size)
+    # outside the markers: the frontmatter like git, the rest like ## Log (added lines kept)
+    skel = [(*_split_frontmatter(n.before), n.after) for n in (o, t)]
+    bfm, brest = _split_frontmatter(b.before) if b is not None else ([], [])
+    if (len(skel[0][0]) > 0) != (len(skel[1][0]) > 0):  # frontmatter on one side only: merge it as text
+        skel = [([], n.before, n.after) for n in (o, t)]
+        bfm, brest = [], (b.before if b is not None else [])
+    fm: list[str] = []
+    if skel[0][0] or skel[1][0]:
+        fm_base = bfm if b is not None else _common(skel[0][0], skel[1][0])
+        text, n = merge_file(
+            *("".join(x + "\n" for x in part) for part in (fm_base, skel[0][0], skel[1][0])), marker_size=marker_size
+        )
+        fm, conflicts = text.split("\n")[:-1], conflicts + n
+    rests = [[*s[1], placeholder, *s[2]] for s in skel]
+    brest_full = [*brest, placeholder, *b.after] if b is not None else None
+    rest, n = _union(brest_full, rests[0], rests[1], marker_size)
+    at = _outside_conflicts([x + "\n" for x in rest], placeholder + "\n", marker_size)
+    if at is None:
+        return _plain_review(base, ours, theirs, marker_size)
+    out = [*fm, *rest[:at], BEGIN, *block, *rest[at + 1 :]]
+    fb, fo, ft = (s[1] for s in sides)
+    final = fo if fo == ft else (ft if fo == fb else fo) if base else True
+    text = "\n".join(out) + ("\n" if final else "")
+    return MergeResult(text.replace("\n", nl) if nl != "\n" else text, conflicts + n)
+
+
+def _split_text(text: str) -> tuple[list[str], bool]:
+    """(lines without newlines, ends with a newline)."""
+    if not text:
+        return [], True
+    final = text.endswith("\n")
+    return (text[:-1] if final else text).split("\n"), final
+
+
+def _is_heatmap(text: str) -> bool:
+    head = text[:400]
+    return head.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and 'aria-label="Touches per day' in head
+
+
+def _plain_review(base: str, ours: str, theirs: str, marker_size: int) -> MergeResult:
+    text, n = merge_file(base, ours, theirs, marker_size=marker_size)
+    return MergeResult(text, n)
+
+
+def merge_review_bytes(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7) -> tuple[bytes, int]:
+    """:func:`merge_review_texts` on raw file contents; text that is not UTF-8 gets a plain line merge."""
+    try:
+        texts = [raw.decode("utf-8") for raw in (base, ours, theirs)]
+    except UnicodeDecodeError:
+        texts = []
+    if texts and not any("\x00" in text for text in texts):
+        result = merge_review_texts(texts[0], texts[1], texts[2], marker_size=marker_size)
+        return result.text.encode("utf-8"), result.conflicts
+    plain = [raw.decode("utf-8", "surrogateescape") for raw in (base, ours, theirs)]
+    text, n = merge_file(plain[0], plain[1], plain[2], marker_size=marker_size)
+    return text.encode("utf-8", "surrogateescape"), n
+
+
+# ---------------------------------------------------------------------------
 # The commit message
 
 
@@ -527,11 +847,34 @@ def commit_message(changes: Sequence[Change], people: str = "people") -> str:
 # Setting the driver up
 
 
+def _folder_pattern(folder: str) -> str:
+    pattern = re.sub(r"([*?\[\\])", r"\\\1", folder.strip("/"))
+    return pattern.replace(" ", "[[:space:]]")
+
+
 def attributes_line(people: str = "people") -> str:
     """The .gitattributes line that sends person files through the driver."""
-    pattern = re.sub(r"([*?\[\\])", r"\\\1", people.strip("/"))
-    pattern = pattern.replace(" ", "[[:space:]]")
-    return f"{pattern}/**/*.md merge={DRIVER}"
+    return f"{_folder_pattern(people)}/**/*.md merge={DRIVER}"
+
+
+def review_attributes_lines(reviews: str = "reviews") -> list[str]:
+    """The .gitattributes lines that send review notes and their heatmaps through the review driver."""
+    folder = _folder_pattern(reviews)
+    return [f"{folder}/**/*.md merge={REVIEW_DRIVER}", f"{folder}/assets/*-activity.svg merge={REVIEW_DRIVER}"]
+
+
+def add_review_attributes(text: str, reviews: str = "reviews") -> str:
+    """``text`` (a .gitattributes file) with the review driver lines appended when missing."""
+    missing = [
+        x for x in review_attributes_lines(reviews) if not any(y.split() == x.split() for y in text.splitlines())
+    ]
+    if not missing:
+        return text
+    nl = document.newline_of(text) if text else "\n"
+    if text and not text.endswith("\n"):
+        text += nl
+    comment = "# vaultcrm sync: merge two machines' review notes of the same week (docs/sync.md)"
+    return text + nl.join([comment, *missing]) + nl
 
 
 def add_attributes(text: str, people: str = "people") -> str:
@@ -545,9 +888,10 @@ def add_attributes(text: str, people: str = "people") -> str:
     return f"{text}# vaultcrm sync: keep both machines' ## Log and ## Tasks lines (docs/sync.md){nl}{line}{nl}"
 
 
-def driver_command() -> str:
+def driver_command(review: bool = False) -> str:
     """The merge driver as git runs it: this Python, so it works outside a shell with vaultcrm on PATH."""
-    return f"{shlex.quote(sys.executable)} -m vaultcrm merge-driver %O %A %B %L %P"
+    flag = " --review" if review else ""
+    return f"{shlex.quote(sys.executable)} -m vaultcrm merge-driver{flag} %O %A %B %L %P"
 
 
 # ---------------------------------------------------------------------------
@@ -672,30 +1016,38 @@ def _conflict_hint(what: str) -> str:
     return "finish or abort it with git first"
 
 
-def setup(repo: _Repo, people: str) -> list[str]:
-    """Configure the merge driver in .git/config and .gitattributes where missing."""
+def setup(repo: _Repo, people: str, reviews: str = "reviews") -> list[str]:
+    """Configure the merge drivers in .git/config and .gitattributes where missing."""
     from . import vault as vaultio
 
     done = []
-    current = repo.config(f"merge.{DRIVER}.driver")
-    stale = False
-    if current is not None and "merge-driver" in current:
-        try:
-            exe = shlex.split(current)[0]
-        except (ValueError, IndexError):
-            exe = ""
-        stale = exe != "vaultcrm" and not Path(exe).exists()
-    if current is None or stale:
-        repo.git("config", "--local", f"merge.{DRIVER}.name", DRIVER_NAME)
-        repo.git("config", "--local", f"merge.{DRIVER}.driver", driver_command())
-        done.append(f"merge driver '{DRIVER}' in the repository's git config")
-    probe = f"{people.strip('/')}/vaultcrm-probe.md"
-    attr = _out(repo.git("check-attr", "merge", "--", probe)).rsplit(": ", 1)[-1]
-    # only where nothing says how to merge person files: merge=text (or any other value) turns it off
-    if attr == "unspecified" and vaultio.edit(
+    for driver, name, review in ((DRIVER, DRIVER_NAME, False), (REVIEW_DRIVER, REVIEW_DRIVER_NAME, True)):
+        current = repo.config(f"merge.{driver}.driver")
+        stale = False
+        if current is not None and "merge-driver" in current:
+            try:
+                exe = shlex.split(current)[0]
+            except (ValueError, IndexError):
+                exe = ""
+            stale = exe != "vaultcrm" and not Path(exe).exists()
+        if current is None or stale:
+            repo.git("config", "--local", f"merge.{driver}.name", name)
+            repo.git("config", "--local", f"merge.{driver}.driver", driver_command(review))
+            done.append(f"merge driver '{driver}' in the repository's git config")
+
+    def unset(path: str) -> bool:
+        return _out(repo.git("check-attr", "merge", "--", path)).rsplit(": ", 1)[-1] == "unspecified"
+
+    # only where nothing says how to merge these files: merge=text (or any other value) turns it off
+    if unset(f"{people.strip('/')}/vaultcrm-probe.md") and vaultio.edit(
         repo.root, ".gitattributes", lambda text: add_attributes(text, people), create=True
     ):
         done.append(f".gitattributes: {attributes_line(people)}")
+    folder = reviews.strip("/")
+    if unset(f"{folder}/2026-W01.md") and vaultio.edit(
+        repo.root, ".gitattributes", lambda text: add_review_attributes(text, reviews), create=True
+    ):
+        done.append(f".gitattributes: {review_attributes_lines(reviews)[0]}")
     return done
 
 
@@ -839,7 +1191,9 @@ def _rebase(repo: _Repo, report: SyncReport, tracking: str) -> bool:
     raise SyncError(f"git could not rebase onto {tracking}: {_last_line(proc)}", hint="your commit is safe")
 
 
-def sync(root: Path, *, people: str = "people", message: str | None = None, push: bool = True) -> SyncReport:
+def sync(
+    root: Path, *, people: str = "people", reviews: str = "reviews", message: str | None = None, push: bool = True
+) -> SyncReport:
     """Commit the vault's changes, fetch and rebase onto the remote branch, push."""
     repo = _Repo(root)
     report = SyncReport()
@@ -854,7 +1208,7 @@ def sync(root: Path, *, people: str = "people", message: str | None = None, push
     if branch_proc.returncode != 0:
         raise SyncError("git is not on a branch (detached HEAD)", hint="git switch main (or your branch)")
     branch = report.branch = _out(branch_proc)
-    report.configured = setup(repo, people)
+    report.configured = setup(repo, people, reviews)
     if repo.git("ls-files", "--", f"{STATE_DIR}/index.sqlite").stdout:
         report.warnings.append(
             f"{STATE_DIR}/index.sqlite is tracked by git; it is a per-machine cache: "

@@ -27,8 +27,10 @@ def sync(app: App, message: str | None, no_push: bool) -> None:
     Two machines that logged different lines for the same person do not
     conflict: a merge driver (set up by sync in .git/config and
     .gitattributes) keeps both sides' lines in ## Log and ## Tasks, in date
-    order. Any other conflict stops sync in git's ordinary rebase state and
-    names the files; exit code 1.
+    order. Two machines that both wrote this week's review note do not
+    conflict either: a second driver keeps every tick and every line of
+    yours from both. Any other conflict stops sync in git's ordinary rebase
+    state and names the files; exit code 1.
 
     \b
     Examples:
@@ -41,8 +43,8 @@ def sync(app: App, message: str | None, no_push: bool) -> None:
     from ..vault import find_root
 
     root = find_root(explicit=app.vault_opt)
-    people = settings_mod.load(root).folders.people
-    report = sync_mod.sync(root, people=people, message=message, push=not no_push)
+    folders = settings_mod.load(root).folders
+    report = sync_mod.sync(root, people=folders.people, reviews=folders.reviews, message=message, push=not no_push)
     if app.json:
         output.emit_json(report.to_json())
         if report.conflicts:
@@ -89,28 +91,33 @@ def _conflict(files: list[str], where: str) -> None:
 
 
 @cli.command("merge-driver", hidden=True)
+@click.option("--review", is_flag=True, help="The file is a weekly review note (or its heatmap), not a person file.")
 @click.argument("base", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("ours", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("theirs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("marker_size", required=False, default=7, type=click.IntRange(min=1))
 @click.argument("path", nargs=-1)
-def merge_driver(base: Path, ours: Path, theirs: Path, marker_size: int, path: tuple[str, ...]) -> None:
+def merge_driver(base: Path, ours: Path, theirs: Path, marker_size: int, path: tuple[str, ...], review: bool) -> None:
     """The git merge driver for person files (git runs it; you do not need to).
 
     Merges BASE, OURS and THEIRS into OURS: the ## Log and ## Tasks sections
     keep every line either side added, in date order; the rest merges like
-    git does. Exits 1 and leaves conflict markers when something else
-    conflicts. PATH is the file's path, for messages. `vaultcrm sync` sets it
-    up (.git/config and .gitattributes); see docs/sync.md.
+    git does. With --review, for weekly review notes: the generated block
+    from one side, every tick and every line of yours from both. Exits 1
+    and leaves conflict markers when something else conflicts. PATH is the
+    file's path, for messages. `vaultcrm sync` sets both up (.git/config
+    and .gitattributes); see docs/sync.md.
 
     \b
     Example (.git/config):
       [merge "vaultcrm-log"]
         driver = python -m vaultcrm merge-driver %O %A %B %L %P
+      [merge "vaultcrm-review"]
+        driver = python -m vaultcrm merge-driver --review %O %A %B %L %P
     """
     from .. import sync as sync_mod
 
-    conflicts = sync_mod.run_driver(base, ours, theirs, marker_size)
+    conflicts = sync_mod.run_driver(base, ours, theirs, marker_size, review=review)
     if conflicts:
         click.echo(f"vaultcrm: {' '.join(path) or ours}: conflict markers left in the file", err=True)
         raise SystemExit(1)
