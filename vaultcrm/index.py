@@ -205,13 +205,6 @@ def _rows(parsed: ParsedFile, size: int, mtime_ns: int, digest: str) -> FileRows
     )
 
 
-def _body(text: str) -> str:
-    from . import document
-
-    doc = document.split(text)
-    return doc.body if doc.header is not None or not doc.unclosed else text
-
-
 def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -> FileRows:
     """Read and parse one file into rows; problems become diagnostics, never exceptions."""
     path = os.path.join(root, rel)
@@ -242,7 +235,7 @@ def parse_one(root: str, rel: str, folders: Folders, raw: bytes | None = None) -
         parsed.diagnostics.append(Diagnostic(rel, None, f"internal error while parsing: {exc!r}", code="internal"))
     rows = _rows(parsed, st.st_size, st.st_mtime_ns, digest)
     if not rows.fatal:
-        rows = rows._replace(body=_body(text))
+        rows = rows._replace(body=parsed.body)
     return rows
 
 

@@ -204,6 +204,7 @@ class ParsedFile:
     tasks: list[Task] = field(default_factory=list)
     mentions: list[tuple[str, int]] = field(default_factory=list)  # (target, line)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    body: str = ""  # the text after the frontmatter (the index's full-text search reads it)
 
     @property
     def fatal(self) -> Diagnostic | None:
@@ -211,6 +212,8 @@ class ParsedFile:
 
 
 def json_safe(value: Any) -> Any:
+    if type(value) is str:  # most values: answer before the other checks
+        return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -266,6 +269,7 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
     if doc.unclosed:
         out.diagnostics.append(Diagnostic(path, 1, "frontmatter starts with '---' but is never closed", code="yaml"))
         return out
+    out.body = doc.body
     fm: dict[str, Any] = {}
     header_text = doc.header or ""
     known_lines: dict[str, int] = {}
@@ -343,15 +347,40 @@ def parse_file(path: str, text: str, folders: Folders) -> ParsedFile:
 
 
 def _log_entries(path: str, all_lines: list[str], sec: document.Section, out: ParsedFile) -> None:
+    parse = logline.parse
+    normalise = logline.normalise_text
+    append = out.entries.append
     for i, line in document.visible_lines(all_lines, sec.start + 1, sec.end):
+        if "-" not in line and "*" not in line and "+" not in line:
+            continue  # not a list item (the cold index parses a million of these lines)
         try:
-            parsed = logline.parse(line)
+            p = parse(line)
         except logline.LineError as exc:
             out.diagnostics.append(Diagnostic(path, i + 1, str(exc), "warning", "logline"))
             continue
-        if parsed is None:
+        if p is None:
             continue
-        out.entries.append(_entry(path, i + 1, "log", parsed, path))
+        # positional: the same fields as _entry, without its keyword handling
+        append(
+            Entry(
+                path,
+                i + 1,
+                "log",
+                p.date,
+                p.type,
+                p.text,
+                p.time,
+                p.fields,
+                p.links,
+                p.with_,
+                p.tags,
+                path,
+                p.reserved,
+                p.old,
+                p.new,
+                "" if p.reserved else normalise(p.plain, plain=True),
+            )
+        )
 
 
 def _entry(path: str, lineno: int, source: str, p: logline.LogLine, owner: str | None) -> Entry:
