@@ -761,3 +761,49 @@ def test_review_driver_crlf_and_the_driver_command(tmp_path: Path) -> None:
     args = ["merge-driver", "--review", *map(str, paths), "7", WEEK]
     assert CliRunner().invoke(cli, args).exit_code == 0
     assert paths[1].read_bytes() == result.text.encode("utf-8")
+
+
+PEOPLE = ("Ada", "Bo", "Cy", "Di")
+
+
+@st.composite
+def review_side(draw: st.DrawFn, who: str) -> tuple[str, dict[str, str], list[str], list[str]]:
+    """One machine's note: its own generation (a subset of people, maybe a day later), its
+    ticks (person → ✅ date), its lines inside the block and in My notes."""
+    people = draw(st.lists(st.sampled_from(PEOPLE), unique=True, min_size=1))
+    days = draw(st.sampled_from(("3 days overdue", "4 days overdue")))
+    ticks = draw(st.dictionaries(st.sampled_from(people), st.sampled_from(("2026-11-23", "2026-11-24", ""))))
+    block = ["## Reach out this week"]
+    for name in sorted(people):
+        line = f"- [ ] Call [[{name}]] · {days}"
+        if name in ticks:
+            line = line.replace("[ ]", "[x]") + (f" ✅ {ticks[name]}" if ticks[name] else "")
+        block.append(line)
+    user = [f"- {who} {n}" for n in range(draw(st.integers(0, 2)))]
+    notes = [f"{who} note {n}" for n in range(draw(st.integers(0, 2)))]
+    return review_note([*block, ""], user=tuple(user), notes=tuple(notes)), ticks, user, notes
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(review_side("ours"), review_side("theirs"), st.booleans())
+def test_review_driver_property_every_tick_and_line_kept(
+    ours: tuple[str, dict[str, str], list[str], list[str]],
+    theirs: tuple[str, dict[str, str], list[str], list[str]],
+    add_add: bool,
+) -> None:
+    base = (
+        ""
+        if add_add
+        else review_note(["## Reach out this week", *(f"- [ ] Call [[{p}]] · 2 days" for p in PEOPLE), ""])
+    )
+    result = review_both_ways(base, ours[0], theirs[0])
+    assert result.conflicts == 0
+    lines = result.text.split("\n")
+    for name in set(ours[1]) | set(theirs[1]):
+        dates = [d for d in (ours[1].get(name), theirs[1].get(name)) if d is not None]
+        found = [x for x in lines if f"[[{name}]]" in x]
+        assert len(found) == 1 and found[0].startswith("- [x] ")
+        assert found[0].endswith(f"✅ {min(dates)}" if min(dates) else "overdue")
+    for line in ours[2] + theirs[2] + ours[3] + theirs[3]:
+        assert lines.count(line) == 1
+    assert result.text.count("<!-- vaultcrm:end ") == 1

@@ -530,13 +530,14 @@ def _line_keys(heading: str, lines: list[str]) -> list[tuple[str, str, int]]:
     """How a generated line is found on the other side: its heading and the person it names
     (its text changes when the review is regenerated a day later: "12 days overdue"), or
     its text without the tick for a line that names nobody; numbered when repeated."""
+    from .logline import links
     from .review import line_hash
 
     seen: Counter[tuple[str, str]] = Counter()
     out = []
     for line in lines:
-        links = re.findall(r"\[\[([^\]|#]+)", line)
-        ident = ("[[" + links[0].strip()) if links else line_hash(line)
+        found = links(line)  # the person, as `vaultcrm review` finds ticked lines again
+        ident = "[[" + found[0] if found else line_hash(line)
         seen[(heading, ident)] += 1
         out.append((heading, ident, seen[(heading, ident)]))
     return out
