@@ -664,6 +664,14 @@ def test_a_same_line_conflict_in_my_notes_still_stops(machines: tuple[Path, Path
     assert "rebase in progress" in git(b, "status")
     text = (b / WEEK).read_text(encoding="utf-8")
     assert "<<<<<<< ours\n- a note, said A\n=======\n- a note, said B\n>>>>>>> theirs\n" in text
+    assert "<<<<<<<" not in text.split("## My notes")[0]  # the rest merged
+    # resolved the ordinary way, the next sync pushes and both machines agree
+    (b / WEEK).write_text(text.split("<<<<<<< ")[0] + "- a note, said both\n", encoding="utf-8")
+    git(b, "add", WEEK)
+    git(b, "-c", "core.editor=true", "rebase", "--continue")
+    ok(b, "sync")
+    ok(a, "sync")
+    assert tree(a) == tree(b) and "- a note, said both\n" in (a / WEEK).read_text(encoding="utf-8")
 
 
 def review_note(block: list[str], user: tuple[str, ...] = (), notes: tuple[str, ...] = ()) -> str:

@@ -684,6 +684,7 @@ def merge_review_texts(base: str, ours: str, theirs: str, *, marker_size: int = 
     placeholder = _PLACEHOLDER.format("review")
     if (
         len(nls) != 1
+        or any(x.count("\n") != x.count("\r\n") for x in (base, ours, theirs) if "\r\n" in x)  # mixed newlines
         or "\r" in "".join(texts)
         or placeholder in "".join(texts)
         or o is None
