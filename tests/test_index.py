@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from vaultcrm import index as index_mod
 from vaultcrm.index import Index
 from vaultcrm.settings import Folders
@@ -141,3 +143,74 @@ def test_two_processes_refreshing_at_once(vault: Path) -> None:
         ix.refresh()
         assert len(ix.people()) == 26
         assert sqlite3.connect(vault / ".vaultcrm/index.sqlite").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _many_people(vault: Path, n: int = 40) -> None:
+    for i in range(n):
+        (vault / f"people/Gen {i}.md").write_text(
+            f"---\ncloseness: {i % 4 + 1}\n---\n## Log\n- 2026-01-0{i % 9 + 1} call: x [[Gen {i + 1}]]\n"
+        )
+
+
+def _drop_index(vault: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(vault / ".vaultcrm/index.sqlite") + suffix).unlink(missing_ok=True)
+
+
+def _contents(ix: Index) -> tuple:
+    return (
+        sorted(p.path for p in ix.people()),
+        sorted(ix.entries()),
+        sorted(ix.links()),
+        sorted(ix.names()),
+        ix.search("Gen"),
+    )
+
+
+def test_cold_build_in_workers_equals_serial_and_leaves_no_scratch(vault: Path, monkeypatch) -> None:
+    _many_people(vault)
+    with Index(vault, F) as ix:
+        ix.refresh()
+        serial = _contents(ix)
+    _drop_index(vault)
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(index_mod, "BUILD_CHUNK", 7)
+    (vault / ".vaultcrm/build-left-by-a-killed-build").mkdir()  # a build killed earlier
+    with Index(vault, F) as ix:
+        assert ix.refresh().parsed == 48
+        assert _contents(ix) == serial
+    assert [p.name for p in (vault / ".vaultcrm").iterdir() if p.name.startswith("build-")] == []
+
+
+@pytest.mark.parametrize("where", ["worker", "copy"])
+def test_interrupted_cold_build_leaves_a_working_index(vault: Path, monkeypatch, where: str) -> None:
+    _many_people(vault)
+    with Index(vault, F) as ix:
+        ix.refresh()
+        serial = _contents(ix)
+    _drop_index(vault)
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(index_mod, "BULK_MIN", 10)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt("interrupted")
+
+    if where == "worker":  # a worker fails while parsing (the fork inherits the patch)
+        if sys.platform != "linux":
+            pytest.skip("spawned workers do not see the patch")
+        monkeypatch.setattr(index_mod, "parse_one", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crash")))
+        expected: type[BaseException] = RuntimeError
+    else:  # interrupted after the rows were copied in, before the commit
+        monkeypatch.setattr(Index, "_create_indexes", boom)
+        expected = KeyboardInterrupt
+    with Index(vault, F) as ix, pytest.raises(expected):
+        ix.refresh()
+    monkeypatch.undo()
+    assert [p.name for p in (vault / ".vaultcrm").iterdir() if p.name.startswith("build-")] == []
+    db = sqlite3.connect(vault / ".vaultcrm/index.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM files").fetchone()[0] == 0  # nothing half-written
+    db.close()
+    with Index(vault, F) as ix:
+        assert ix.refresh().parsed == 48
+        assert _contents(ix) == serial
