@@ -211,3 +211,29 @@ def _birthday_near(birthday: str | None, o: int) -> bool:
         if abs(when - o) <= 1:
             return True
     return False
+
+
+def _first_near_birthday(birthday: str | None, ords: list[int]) -> int | None:
+    """The first of ``ords`` within a day of the birthday: :func:`_birthday_near` for each,
+    with the birthday parsed once and its date per year computed once."""
+    if not birthday:
+        return None
+    parts = cadence.birthday_parts(birthday)
+    if parts is None:
+        return None
+    _, month, day = parts
+    on: dict[int, int | None] = {}  # year → ordinal of the birthday (None: not a date)
+    for o in ords:
+        year = dt.date.fromordinal(o).year
+        for y in (year - 1, year, year + 1):
+            if y not in on:
+                try:
+                    on[y] = cadence.birthday_in(y, month, day).toordinal()
+                except ValueError:
+                    on[y] = None
+            when = on[y]
+            if when is None:
+                break  # as _birthday_near: a date that does not exist ends the search for o
+            if abs(when - o) <= 1:
+                return o
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import gc
 import itertools
 import math
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ from .badges import (
     Badge,
     BadgeTier,
     Unlock,
-    _birthday_near,
+    _first_near_birthday,
     _nth,
     _window,
 )
@@ -44,6 +45,7 @@ from .streaks import (
 )
 from .timeline import Changes, _archived_steps, _cadence_for, _closeness_steps, _group_changes, _Timeline
 from .xp import (
+    BASE_XP,
     FLAT_XP,
     INITIATIVE,
     NO_CADENCE_DAYS,
@@ -56,7 +58,6 @@ from .xp import (
     freshness,
     group_factor,
     revival,
-    touch_xp,
 )
 
 # -- the report ---------------------------------------------------------------------------
@@ -237,6 +238,12 @@ class _Contact:
         self.constant = len(self.levels.vals) == 1 and len(self.archived.vals) == 1 and not self.archived.vals[0]
         self.const_level: int | None = self.levels.vals[0] if self.constant else None
         self.const_cadence = _cadence_for(person, self.const_level, settings) if self.constant else None
+        # constant, with a cadence and no own pauses: its week ends are counted in ranges
+        self.fast = self.constant and self.const_cadence is not None and self.own is None
+        # one closeness for all dates (archiving aside): the cadence needs no date lookup
+        self.fixed = len(self.levels.vals) == 1
+        self.fixed_level: int | None = self.levels.vals[0] if self.fixed else None
+        self.fixed_cadence = _cadence_for(person, self.fixed_level, settings) if self.fixed else None
         self.health: _Health | None = None
         self.last_low: int | None = None  # last week index with health < 20 (Phoenix)
 
@@ -245,6 +252,8 @@ class _Contact:
         return level
 
     def cadence_at(self, o: int) -> int | None:
+        if self.fixed:
+            return self.fixed_cadence
         return _cadence_for(self.person, self.levels.at(o), self.settings)
 
     def prev_touch(self, o: int) -> int | None:
@@ -288,6 +297,27 @@ def replay(
     ``changes`` are the reserved setting-change lines, either a mapping from person path
     to that person's lines (``Vault.settings_changes``) or one flat iterable of them.
     """
+    # The replay allocates a few hundred thousand small objects (XP items, tuples, lists) and
+    # frees almost none of them: the cyclic collector would re-scan the whole vault's
+    # interactions many times over for nothing (about a third of the time at 10k people).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _replay(people, interactions, changes, settings, today, deduplicated=deduplicated)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _replay(
+    people: Iterable[Person],
+    interactions: Iterable[Interaction],
+    changes: Changes | None,
+    settings: Settings,
+    today: dt.date,
+    *,
+    deduplicated: bool,
+) -> GameReport:
     t_ord = today.toordinal()
     types = settings.types
     goal = max(1, settings.weekly_goal)
@@ -331,19 +361,22 @@ def replay(
             parts: list[tuple[str, float]] = []
             why_parts: list[str] = []
             direction = e.direction
+            iota = INITIATIVE.get(direction, 0.8)
+            arrow = _ARROW.get(direction, "↔")
             for path in it.participants:
                 c_ = contacts[path]
                 w = c_.by_idx[i].w
                 prev = c_.prev_touch(o)
-                c = c_.cadence_at(o) or NO_CADENCE_DAYS
+                c = (c_.fixed_cadence if c_.fixed else c_.cadence_at(o)) or NO_CADENCE_DAYS
                 gap = None if prev is None else c_.tl.tau(o) - c_.touch_taus[prev]
-                x = touch_xp(w, direction, gap, c)
+                fresh = freshness(gap, c)
+                rev = revival(gap, c)
+                x = BASE_XP * w * iota * fresh * rev  # touch_xp(w, direction, gap, c)
                 parts.append((path, x))
                 gap_text = "first touch" if gap is None else f"{gap} of {c} days"
-                iota = INITIATIVE.get(direction, 0.8)
                 why_parts.append(
-                    f"{names[path]}: 30 × ŵ {w:.2f} × {iota:.1f} ({_ARROW.get(direction, '↔')})"
-                    f" × freshness {freshness(gap, c):.2f} ({gap_text}) × revival {revival(gap, c):.1f} = {x:.2f}"
+                    f"{names[path]}: 30 × ŵ {w:.2f} × {iota:.1f} ({arrow})"
+                    f" × freshness {fresh:.2f} ({gap_text}) × revival {rev:.1f} = {x:.2f}"
                 )
             n = len(parts)
             xp = parts[0][1] if n == 1 else group_factor(n) * sum(x for _, x in parts) / n
@@ -428,7 +461,56 @@ def replay(
 
     on_time = _OnTime()
     ordered = sorted(contacts.values(), key=lambda c_: c_.first if c_.first is not None else 10**9)
-    started: list[_Contact] = []
+    # Most contacts have one closeness, no own pauses and are never archived: their
+    # week-end counts (active, overdue, closeness 1) change only at their touches, so they
+    # are added over ranges of weeks (difference arrays) instead of week by week; only
+    # their health is evaluated week by week, and only while a health badge is unearned.
+    # The others ("slow") go through the full week-by-week evaluation.
+    ends = [w.end for w in weeks if w.end <= t_ord]
+    n_ends = len(ends)
+    end_taus = [global_tl.tau(we) for we in ends]
+    d_total = [0] * (n_ends + 1)  # Σ ω of active contacts
+    d_late_w = [0] * (n_ends + 1)  # Σ ω of overdue ones
+    d_active = [0] * (n_ends + 1)
+    d_overdue = [0] * (n_ends + 1)
+    d_l1 = [0] * (n_ends + 1)
+    d_l1_late = [0] * (n_ends + 1)
+    for c_ in ordered:
+        if c_.first is None or not c_.fast:
+            continue
+        lvl, cad = c_.const_level, c_.const_cadence
+        if lvl not in (1, 2, 3) or cad is None:
+            continue
+        omi = int(cadence.OMEGA[lvl])
+        lo = bisect.bisect_left(ends, c_.first)
+        if lo >= n_ends:
+            continue
+        d_total[lo] += omi
+        d_total[n_ends] -= omi
+        d_active[lo] += 1
+        d_active[n_ends] -= 1
+        if lvl == 1:
+            d_l1[lo] += 1
+            d_l1[n_ends] -= 1
+        t_ords, t_taus = c_.touch_ords, c_.touch_taus
+        last = len(t_ords) - 1
+        for k, t_tau in enumerate(t_taus):
+            # the week ends whose last touch is touch k: late once 2·(τ(we) − τ_k) > 3c
+            a = bisect.bisect_left(ends, t_ords[k], lo)
+            b = n_ends if k == last else bisect.bisect_left(ends, t_ords[k + 1], a)
+            if a >= b:
+                continue
+            late_from = bisect.bisect_left(end_taus, t_tau + (3 * cad) // 2 + 1, a, b)
+            if late_from < b:
+                d_late_w[late_from] += omi
+                d_late_w[b] -= omi
+                d_overdue[late_from] += 1
+                d_overdue[b] -= 1
+                if lvl == 1:
+                    d_l1_late[late_from] += 1
+                    d_l1_late[b] -= 1
+    started: list[_Contact] = []  # slow contacts that have started
+    started_fast: list[_Contact] = []
     nxt = 0
     ic_run = ic_best = 0
     ic_dates: list[int | None] = [None, None]
@@ -439,18 +521,29 @@ def replay(
     support_best = 0
     sympathy_on: int | None = None
     sympathy_best = 0
-    for week in weeks:
+    f_total = f_late_w = f_active = f_overdue = f_l1 = f_l1_late = 0
+    for wi, week in enumerate(weeks):
         we = week.end
         if we > t_ord:
             on_time.week(week, t_ord, 0, 0.0, 0.0)
             continue
         while nxt < len(ordered) and (ordered[nxt].first or 10**9) <= we:
-            if not (ordered[nxt].constant and ordered[nxt].const_cadence is None):
+            if ordered[nxt].fast:
+                started_fast.append(ordered[nxt])
+            elif not (ordered[nxt].constant and ordered[nxt].const_cadence is None):
                 started.append(ordered[nxt])  # a contact that never has a cadence never counts here
             nxt += 1
         need_health = phoenix_on is None or support_on is None or sympathy_on is None
-        total = on = 0.0
-        active = overdue = l1 = l1_late = h80 = h60 = 0
+        f_total += d_total[wi]
+        f_late_w += d_late_w[wi]
+        f_active += d_active[wi]
+        f_overdue += d_overdue[wi]
+        f_l1 += d_l1[wi]
+        f_l1_late += d_l1_late[wi]
+        total = float(f_total)
+        on = float(f_total - f_late_w)
+        active, overdue, l1, l1_late = f_active, f_overdue, f_l1, f_l1_late
+        h80 = h60 = 0
         tau_cache: dict[int, int] = {}
         for c_ in started:
             if c_.constant:
@@ -484,6 +577,24 @@ def replay(
                 if c_.health is None:
                     c_.health = _Health(c_.person, c_.weighted, tl)
                 h = c_.health.at(we, tau_e, cad, c_.touch_ords[0], c_.touch_taus[0], last_tau)
+                if h >= 80:
+                    h80 += 1
+                if h >= 60:
+                    h60 += 1
+                    if phoenix_on is None and c_.last_low is not None and week.wk - c_.last_low <= 13:
+                        phoenix_on = we
+                if h < 20:
+                    c_.last_low = week.wk
+        if need_health:
+            tau_e = end_taus[wi]
+            for c_ in started_fast:
+                cad = c_.const_cadence
+                if cad is None:  # never: fast contacts have a cadence
+                    continue
+                ptr = c_.advance(we)
+                if c_.health is None:
+                    c_.health = _Health(c_.person, c_.weighted, c_.tl)
+                h = c_.health.at(we, tau_e, cad, c_.touch_ords[0], c_.touch_taus[0], c_.touch_taus[ptr])
                 if h >= 80:
                     h80 += 1
                 if h >= 60:
@@ -542,6 +653,7 @@ def replay(
     friend_ups: list[tuple[int, str, int, str]] = []  # (ordinal, path, level, title)
     level_firsts: dict[int, int] = {}  # friend level → first ordinal any contact reached it
     continuity: dict[str, Continuity] = {}
+    top_level = scoring.FRIEND_LEVELS[-1][0]
     for path, c_ in contacts.items():
         p = c_.person
         ords, taus = c_.touch_ords, c_.touch_taus
@@ -551,26 +663,32 @@ def replay(
         rich_first = next((x.date.toordinal() for x in c_.weighted if x.touch and x.kind in RICH_CHANNELS), None)
         if rich_first is not None and p.added is not None and rich_first - p.added.toordinal() >= 14:
             icebreaks.append(rich_first)
-        bday = next((o for o in ords if _birthday_near(p.birthday, o)), None)
+        bday = _first_near_birthday(p.birthday, ords)
         if bday is not None:
             birthdays.append(bday)
         run_from = ords[0]
+        fixed_c = (c_.fixed_cadence or NO_CADENCE_DAYS) if c_.fixed else None
+        window_events.extend((o, path) for o in ords)
+        if c_.fixed:
+            if c_.fixed_level == 3:
+                l3_events.extend((o, path) for o in ords)
+        else:
+            l3_events.extend((o, path) for o in ords if c_.level_at(o) == 3)
         for k, o in enumerate(ords):
-            window_events.append((o, path))
-            if c_.level_at(o) == 3:
-                l3_events.append((o, path))
             if k:
                 gap = taus[k] - taus[k - 1]
                 if gap >= REVIVAL_YEAR:
                     reconnects.append(o)
-                c = c_.cadence_at(o) or NO_CADENCE_DAYS
+                c = fixed_c or c_.cadence_at(o) or NO_CADENCE_DAYS
                 if 2 * gap > 3 * c:
                     run_from = o
             span = o - run_from
-            long_best = max(long_best, span)
-            for j, need in enumerate((365, FIVE_YEARS)):
-                if span >= need and (long_haul[j] is None or o < long_haul[j]):  # type: ignore[operator]
-                    long_haul[j] = o
+            if span > long_best:
+                long_best = span
+            if span >= 365:
+                for j, need in enumerate((365, FIVE_YEARS)):
+                    if span >= need and (long_haul[j] is None or o < long_haul[j]):  # type: ignore[operator]
+                        long_haul[j] = o
         c_now = c_.cadence_at(t_ord) or NO_CADENCE_DAYS
         if 2 * (c_.tl.tau(t_ord) - taus[-1]) <= 3 * c_now:
             span = ords[-1] - run_from
@@ -583,7 +701,7 @@ def replay(
         directed = [0]
         for xw in wl:
             directed.append(directed[-1] + (1 if xw.touch and xw.direction in ("in", "out") else 0))
-        health = c_.health or _Health(p, wl, c_.tl)
+        health = c_.health
         hours = p.history_hours
         months: set[tuple[int, int]] = set()
         f_level, f_title = _friend_level_for(scoring.r6(hours), p.history_months)
@@ -593,13 +711,20 @@ def replay(
             for xw in group:
                 hours += xw.hours
                 months.add((xw.date.year, xw.date.month))
-            new, title = _friend_level_for(scoring.r6(hours), len(months) + p.history_months)
-            if new > f_level:
-                friend_ups.append((o, path, new, title))
-                f_level = new
+            if f_level < top_level:
+                _lv, _title, need_h, need_m = scoring.FRIEND_LEVELS[f_level]  # the next level's thresholds
+                if len(months) + p.history_months >= need_m and scoring.r6(hours) >= need_h:
+                    new, title = _friend_level_for(scoring.r6(hours), len(months) + p.history_months)
+                    if new > f_level:
+                        friend_ups.append((o, path, new, title))
+                        f_level = new
             lo = bisect.bisect_left(w_ords, o - 364)
             hi = bisect.bisect_right(w_ords, o)
             n_dir = directed[hi] - directed[lo]
+            if n_dir <= give_best and (n_dir < 10 or (give_on is not None and o >= give_on)):
+                continue  # the balance could change nothing here
+            if health is None:
+                health = _Health(p, wl, c_.tl)
             if scoring.r6(health.balance(lo, hi)) >= 0.8:
                 give_best = max(give_best, n_dir)
                 if n_dir >= 10 and (give_on is None or o < give_on):
