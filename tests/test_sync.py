@@ -815,3 +815,12 @@ def test_review_driver_property_every_tick_and_line_kept(
     for line in ours[2] + theirs[2] + ours[3] + theirs[3]:
         assert lines.count(line) == 1
     assert result.text.count("<!-- vaultcrm:end ") == 1
+
+
+def test_review_driver_finds_a_tick_by_the_people_a_line_names() -> None:
+    head = "## Suggested introductions"
+    ours = [head, "- [ ] Intro [[Ada]] to [[Dee]]", "- [ ] Intro [[Ada]] to [[Cy]]", ""]  # the block taken
+    theirs = [head, "- [x] Intro [[Ada]] to [[Cy]] ✅ 2026-11-24", "- [ ] Intro [[Ada]] to [[Dee]]", ""]
+    result = review_both_ways("", review_note(ours), review_note(theirs))
+    assert result.conflicts == 0
+    assert f"{head}\n- [ ] Intro [[Ada]] to [[Dee]]\n- [x] Intro [[Ada]] to [[Cy]] ✅ 2026-11-24\n\n" in result.text

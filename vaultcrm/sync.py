@@ -527,7 +527,7 @@ def _tick_rank(line: str) -> tuple[str, str]:
 
 
 def _line_keys(heading: str, lines: list[str]) -> list[tuple[str, str, int]]:
-    """How a generated line is found on the other side: its heading and the person it names
+    """How a generated line is found on the other side: its heading and the people it names
     (its text changes when the review is regenerated a day later: "12 days overdue"), or
     its text without the tick for a line that names nobody; numbered when repeated."""
     from .logline import links
@@ -536,8 +536,8 @@ def _line_keys(heading: str, lines: list[str]) -> list[tuple[str, str, int]]:
     seen: Counter[tuple[str, str]] = Counter()
     out = []
     for line in lines:
-        found = links(line)  # the person, as `vaultcrm review` finds ticked lines again
-        ident = "[[" + found[0] if found else line_hash(line)
+        found = links(line)  # the people it names ("Intro [[A]] to [[B]]": both)
+        ident = "[[" + "]] [[".join(found) if found else line_hash(line)
         seen[(heading, ident)] += 1
         out.append((heading, ident, seen[(heading, ident)]))
     return out
