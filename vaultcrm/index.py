@@ -274,7 +274,7 @@ def _worker_parse(rel: str) -> FileRows:
     return parse_one(_WORKER["root"], rel, _WORKER["folders"])
 
 
-BUILD_CHUNK = 200  # files per task of a cold build in workers (rowids are reserved per task)
+BUILD_CHUNK = 100  # files per task of a cold build in workers (rowids are reserved per task)
 _BUILD_PREFIX = "build-"
 # A worker's own database: the index's tables without indexes, the full-text rows as a plain
 # table (the main process feeds them to FTS5 when it copies them over).
