@@ -96,7 +96,7 @@ class Running:
         return [r for r in list(self.reports) if r.kind == kind]
 
     def settle(self) -> None:
-        wait_for(lambda: watcher_is_current(self.root), 10, "the watcher to be current")
+        wait_for(lambda: watcher_is_current(self.root), 30, "the watcher to be current")
 
     def stop(self) -> None:
         if self.thread.is_alive():
@@ -187,7 +187,7 @@ def test_a_burst_of_500_files_is_a_few_refreshes(vault: Path, watching: Callable
         (vault / "people" / f"Burst {i:03}.md").write_text(
             f"---\nname: Burst {i:03}\ncloseness: 3\n---\n## Log\n- 2026-11-20 call: burst {i}\n", encoding="utf-8"
         )
-    wait_for(lambda: query(vault, "SELECT count(*) FROM people")[0][0] == 506, 20, "500 new people")
+    wait_for(lambda: query(vault, "SELECT count(*) FROM people")[0][0] == 506, 60, "500 new people")
     running.settle()
     assert query(vault, "SELECT count(*) FROM entries WHERE text LIKE 'burst %'")[0][0] == 500
     assert len([p for p in indexed(vault) if p.startswith("people/Burst ")]) == 500
