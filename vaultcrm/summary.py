@@ -104,46 +104,130 @@ SEP = "\x1f"
 def ensure_summaries(v: Vault) -> None:
     """Make the index's summary table current: one row per person, recomputed only when a
     file, the settings or today changed since it was written (then `list` and `due` are
-    plain indexed queries)."""
+    plain indexed queries).
+
+    After file edits alone (same day, settings and version) only the people those files
+    can concern are recomputed: see :func:`_affected`. Anything else recomputes everyone.
+    """
     import json
 
     from . import __version__
 
-    key = json.dumps([v.index.generation(), v.today.isoformat(), v.settings_digest, __version__, LIST_KEYS])
-    if v.index.summary_key() == key:
+    base = [v.today.isoformat(), v.settings_digest, __version__, LIST_KEYS]
+    key = json.dumps([v.index.generation(), *base])
+    old_key = v.index.summary_key()
+    if old_key == key:
         return
-    touches = v.touches()
+    with without_gc():
+        state = _file_state(v)
+        snap_raw = v.index.derived_get(SNAPSHOT, json.dumps(base))
+        snap = json.loads(snap_raw) if snap_raw is not None else None
+        affected = _affected(v, snap, state, old_key) if snap is not None else None
+        if affected is not None and len(affected) <= INCREMENTAL_MAX:
+            people = [p for p in (v.index.person(path) for path in sorted(affected)) if p is not None]
+            rows = [_row(v, person_summary(v, p)) for p in people]
+            _update_summary(v, key, sorted(affected), rows)
+        else:
+            touches = v.touches()
+            v.index.replace_summary(key, [_row(v, person_summary(v, p, touches)) for p in v.people()])
+        # written after the rows, and tied to their key: a snapshot never claims more than they hold
+        state["summary_key"] = key
+        v.index.derived_put(SNAPSHOT, json.dumps(base), json.dumps(state, ensure_ascii=False))
+
+
+SNAPSHOT = "summary/files"
+INCREMENTAL_MAX = 300  # beyond this many people a full recompute (one pass over everything) is cheaper
+
+
+def _row(v: Vault, d: dict[str, Any]) -> tuple[Any, ...]:
+    """The ``summary`` table row of one person's summary."""
+    import json
+
     tier_rank = {t: i for i, t in enumerate(v.settings.tiers)}
-    rows = []
-    for p in v.people():
-        d = person_summary(v, p, touches)
-        rows.append(
-            (
-                d["path"],
-                d["name"].casefold(),
-                d["closeness"],
-                (d["circle"] or "").casefold(),
-                (d["stage"] or "").casefold(),
-                (d["tier"] or "").upper(),
-                tier_rank.get(d["tier"], 99),
-                SEP + SEP.join(t.casefold() for t in d["tags"]) + SEP,
-                (d["location"] or "").casefold(),
-                int(d["archived"]),
-                d["status"],
-                d["band"],
-                d["priority"],
-                d["last_touch"],
-                d["health"],
-                d["added"],
-                d["next_due"],
-                d["birthday"],
-                d["friend_level"],
-                d["name"],
-                json.dumps([d[k] for k in LIST_KEYS], ensure_ascii=False),
-                json.dumps(d, ensure_ascii=False),
-            )
-        )
-    v.index.replace_summary(key, rows)
+    return (
+        d["path"],
+        d["name"].casefold(),
+        d["closeness"],
+        (d["circle"] or "").casefold(),
+        (d["stage"] or "").casefold(),
+        (d["tier"] or "").upper(),
+        tier_rank.get(d["tier"], 99),
+        SEP + SEP.join(t.casefold() for t in d["tags"]) + SEP,
+        (d["location"] or "").casefold(),
+        int(d["archived"]),
+        d["status"],
+        d["band"],
+        d["priority"],
+        d["last_touch"],
+        d["health"],
+        d["added"],
+        d["next_due"],
+        d["birthday"],
+        d["friend_level"],
+        d["name"],
+        json.dumps([d[k] for k in LIST_KEYS], ensure_ascii=False),
+        json.dumps(d, ensure_ascii=False),
+    )
+
+
+def _file_state(v: Vault) -> dict[str, Any]:
+    """What the summaries were computed from, file by file: each file's content hash, the
+    link keys it holds, and a digest of every name in the vault."""
+    import hashlib
+
+    conn = v.index.conn
+    files = dict(conn.execute("SELECT path, hash FROM files"))
+    links: dict[str, list[str]] = {}
+    for path, link_key in conn.execute("SELECT DISTINCT path, key FROM links ORDER BY path, key"):
+        links.setdefault(path, []).append(link_key)
+    names = hashlib.blake2b(digest_size=16)
+    for name, path in conn.execute("SELECT name, path FROM names ORDER BY path, name"):
+        names.update(f"{name}\x1f{path}\x1e".encode())
+    return {"files": files, "links": links, "names": names.hexdigest()}
+
+
+def _affected(v: Vault, snap: dict[str, Any], state: dict[str, Any], old_key: str | None) -> set[str] | None:
+    """The person paths whose summaries the file changes since ``snap`` can have changed,
+    or None when everyone must be recomputed.
+
+    A person's interactions come from their own file and from files that [[link]] one of
+    their names (the same rule as ``Vault.interactions_of`` for one person). So when no
+    name in the vault changed (no person added, removed or renamed), an edit of file F can
+    change only F's owner and the people F linked before or links now.
+    """
+    if snap.get("summary_key") != old_key or old_key is None or snap.get("names") != state["names"]:
+        return None
+    old_files, new_files = snap.get("files", {}), state["files"]
+    changed = {p for p in old_files.keys() | new_files.keys() if old_files.get(p) != new_files.get(p)}
+    if not changed:
+        return set()
+    old_links, new_links = snap.get("links", {}), state["links"]
+    keys: set[str] = set()
+    for path in changed:
+        keys.update(old_links.get(path, ()))
+        keys.update(new_links.get(path, ()))
+    out = set(changed)  # the owners (paths of files that are not people match no summary row)
+    conn = v.index.conn
+    sorted_keys = sorted(keys)
+    for i in range(0, len(sorted_keys), 500):
+        chunk = sorted_keys[i : i + 500]
+        marks = ", ".join("?" for _ in chunk)
+        out.update(path for (path,) in conn.execute(f"SELECT DISTINCT path FROM names WHERE name IN ({marks})", chunk))
+    return out
+
+
+def _update_summary(v: Vault, key: str, paths: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Replace the summary rows of ``paths`` (deleting those of people who are gone)."""
+    conn = v.index.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany("DELETE FROM summary WHERE path = ?", [(p,) for p in paths])
+        conn.executemany("INSERT INTO summary VALUES (" + ", ".join("?" * 22) + ")", rows)
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('summary', ?)", (key,))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def query_summaries(
