@@ -120,7 +120,7 @@ def ensure_summaries(v: Vault) -> None:
         return
     with without_gc():
         state = _file_state(v)
-        snap_raw = v.index.derived_get(SNAPSHOT, json.dumps(base))
+        snap_raw = v.index.derived_get(SNAPSHOT, json.dumps([*base, SNAPSHOT_FORMAT]))
         snap = json.loads(snap_raw) if snap_raw is not None else None
         affected = _affected(v, snap, state, old_key) if snap is not None else None
         if affected is not None and len(affected) <= INCREMENTAL_MAX:
@@ -132,10 +132,11 @@ def ensure_summaries(v: Vault) -> None:
             v.index.replace_summary(key, [_row(v, person_summary(v, p, touches)) for p in v.people()])
         # written after the rows, and tied to their key: a snapshot never claims more than they hold
         state["summary_key"] = key
-        v.index.derived_put(SNAPSHOT, json.dumps(base), json.dumps(state, ensure_ascii=False))
+        v.index.derived_put(SNAPSHOT, json.dumps([*base, SNAPSHOT_FORMAT]), json.dumps(state, ensure_ascii=False))
 
 
 SNAPSHOT = "summary/files"
+SNAPSHOT_FORMAT = 2  # files: {path: hash}, links: {path: keys joined by SEP}, names: digest
 INCREMENTAL_MAX = 300  # beyond this many people a full recompute (one pass over everything) is cheaper
 
 
@@ -172,18 +173,23 @@ def _row(v: Vault, d: dict[str, Any]) -> tuple[Any, ...]:
 
 def _file_state(v: Vault) -> dict[str, Any]:
     """What the summaries were computed from, file by file: each file's content hash, the
-    link keys it holds, and a digest of every name in the vault."""
+    link keys it holds (joined by SEP), and a digest of every name in the vault."""
     import hashlib
 
     conn = v.index.conn
     files = dict(conn.execute("SELECT path, hash FROM files"))
-    links: dict[str, list[str]] = {}
-    for path, link_key in conn.execute("SELECT DISTINCT path, key FROM links ORDER BY path, key"):
-        links.setdefault(path, []).append(link_key)
-    names = hashlib.blake2b(digest_size=16)
-    for name, path in conn.execute("SELECT name, path FROM names ORDER BY path, name"):
-        names.update(f"{name}\x1f{path}\x1e".encode())
-    return {"files": files, "links": links, "names": names.hexdigest()}
+    links = dict(
+        conn.execute(
+            "SELECT path, group_concat(key, char(31)) FROM "
+            "(SELECT DISTINCT path, key FROM links ORDER BY path, key) GROUP BY path"
+        )
+    )
+    row = conn.execute(
+        "SELECT group_concat(name || char(30) || path, char(31)) FROM "
+        "(SELECT name, path FROM names ORDER BY path, name)"
+    ).fetchone()
+    names = hashlib.blake2b((row[0] or "").encode(), digest_size=16).hexdigest()
+    return {"files": files, "links": links, "names": names}
 
 
 def _affected(v: Vault, snap: dict[str, Any], state: dict[str, Any], old_key: str | None) -> set[str] | None:
@@ -204,8 +210,9 @@ def _affected(v: Vault, snap: dict[str, Any], state: dict[str, Any], old_key: st
     old_links, new_links = snap.get("links", {}), state["links"]
     keys: set[str] = set()
     for path in changed:
-        keys.update(old_links.get(path, ()))
-        keys.update(new_links.get(path, ()))
+        for joined in (old_links.get(path), new_links.get(path)):
+            if isinstance(joined, str) and joined:
+                keys.update(joined.split(SEP))
     out = set(changed)  # the owners (paths of files that are not people match no summary row)
     conn = v.index.conn
     sorted_keys = sorted(keys)
