@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -172,25 +171,46 @@ def _nth(dates: list[int], n: int) -> int | None:
 
 
 def _window(events_: list[tuple[int, str]], days: int, need: int) -> tuple[int | None, int]:
-    """First date with ≥ ``need`` distinct people touched within ``days`` days, and the best count."""
-    queue: deque[tuple[int, str]] = deque()
-    seen: Counter[str] = Counter()
+    """First date with ≥ ``need`` distinct people touched within ``days`` days, and the best count.
+
+    Evaluated on the event dates (sorted ``events_``): on day d the window holds the events
+    dated d − days < e ≤ d. Each person's events cover the days [e, e + days − 1]; their
+    merged spans go into a difference array, so the count on any day is a prefix sum.
+    """
+    if not events_:
+        return None, 0
+    first, last = events_[0][0], events_[-1][0]
+    by_who: dict[str, list[int]] = {}
+    for o, who in events_:
+        by_who.setdefault(who, []).append(o)
+    diff = [0] * (last - first + 2)
+    for ords in by_who.values():
+        start = ords[0]
+        end = start + days - 1
+        for o in ords:
+            if o <= end + 1:
+                end = o + days - 1
+            else:
+                diff[start - first] += 1
+                diff[min(end, last) - first + 1] -= 1
+                start, end = o, o + days - 1
+        diff[start - first] += 1
+        diff[min(end, last) - first + 1] -= 1
     best = 0
     found: int | None = None
-    i = 0
-    while i < len(events_):
-        day = events_[i][0]
-        while i < len(events_) and events_[i][0] == day:
-            queue.append(events_[i])
-            seen[events_[i][1]] += 1
-            i += 1
-        while queue and queue[0][0] <= day - days:
-            _, who = queue.popleft()
-            seen[who] -= 1
-            if not seen[who]:
-                del seen[who]
-        best = max(best, len(seen))
-        if found is None and len(seen) >= need:
+    at = first  # ``count`` is diff summed up to and including day ``at``
+    count = diff[0]
+    prev_day: int | None = None
+    for day, _ in events_:
+        if day == prev_day:
+            continue
+        prev_day = day
+        while at < day:
+            at += 1
+            count += diff[at - first]
+        if count > best:
+            best = count
+        if found is None and count >= need:
             found = day
     return found, best
 
