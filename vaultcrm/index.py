@@ -4,8 +4,10 @@ Rebuildable by deleting it; never the source of truth. Every command calls
 :meth:`Index.refresh` first: a stat walk, then only new or changed files are
 parsed (unchanged size and mtime → skipped; a changed mtime with the same size,
 or a file saved within a second of its last indexing, is checked by content
-hash first). Large cold builds parse in two worker processes and stream
-records to this process, which writes them in one transaction.
+hash first). Large cold builds parse in two worker processes, each writing its
+rows into a scratch SQLite file; this process copies them in with
+``INSERT … SELECT`` inside one transaction. Smaller or incremental refreshes
+parse here (or in workers that send rows back) and insert in batches.
 
 Concurrency: WAL journal, a busy timeout, and ``BEGIN IMMEDIATE`` around each
 refresh so that two processes refreshing at once serialise cleanly.
