@@ -169,4 +169,3 @@ def plain_is_string_everywhere(s: str) -> bool:
         return yaml.load(f"k: {s}", Loader=_Base) == {"k": s}
     except yaml.YAMLError:
         return False
-
