@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .record import ImportFormatError
+from .record import ImportFormatError, Record, Skipped
 
 HEAD_BYTES = 64 * 1024
 
@@ -155,6 +155,29 @@ def _delimiter(text: str, is_header: Callable[[list[str]], bool] | None) -> str:
         return ","
     widths = {d: len(next((r for r in _records(text, d, 15) if any(f.strip() for f in r)), [])) for d in _DELIMITERS}
     return max(_DELIMITERS, key=lambda d: (widths[d], d == ","))
+
+
+def sniff_csv(filename: str, head: str, is_header: Callable[[list[str]], bool]) -> bool:
+    """A ``.csv`` file whose first record is a header ``is_header`` accepts."""
+    return base_name(filename).lower().endswith(".csv") and is_header(first_record(head))
+
+
+def read_csv_records(
+    source: str,
+    filename: str,
+    text: str,
+    is_header: Callable[[list[str]], bool],
+    make: Callable[[CsvRow, str], Record | Skipped],
+) -> Iterator[Record | Skipped]:
+    """Every record of a one-row-per-contact CSV: ``make(row, locator)``, or a skip with its line."""
+    base = base_name(filename)
+    _header, rows = csv_rows(text, filename, is_header=is_header)
+    for row in rows:
+        locator = f"{source}/{base}#row={row.number}"
+        if row.error:
+            yield Skipped(locator, row.error, row.line)
+            continue
+        yield make(row, locator)
 
 
 def has_header(text: str, is_header: Callable[[list[str]], bool]) -> bool:

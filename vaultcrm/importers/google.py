@@ -30,13 +30,12 @@ from .common import (
     CsvRow,
     add_unique,
     add_url,
-    base_name,
     clean,
-    csv_rows,
-    first_record,
     multiline,
     one_line,
     parse_birthday,
+    read_csv_records,
+    sniff_csv,
 )
 from .encoding import decode
 from .record import Record, Skipped
@@ -55,21 +54,12 @@ def _is_header(fields: list[str]) -> bool:
 
 
 def sniff(filename: str, head: bytes) -> bool:
-    """A CSV whose first line is one of Google's two headers."""
-    if not base_name(filename).lower().endswith(".csv"):
-        return False
-    return _is_header(first_record(decode(head, repair=False)))
+    """A CSV whose first line is Google's two headers."""
+    return sniff_csv(filename, decode(head, repair=False), _is_header)
 
 
 def read(filename: str, data: bytes) -> Iterator[Record | Skipped]:
-    base = base_name(filename)
-    _header, rows = csv_rows(decode(data), filename, is_header=_is_header)
-    for row in rows:
-        locator = f"{name}/{base}#row={row.number}"
-        if row.error:
-            yield Skipped(locator, row.error, row.line)
-            continue
-        yield _record(row, locator)
+    return read_csv_records(name, filename, decode(data), _is_header, _record)
 
 
 def _values(cell: str | None) -> list[str]:

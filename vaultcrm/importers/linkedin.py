@@ -34,6 +34,7 @@ from .common import (
     has_header,
     one_line,
     parse_day_month_year,
+    read_csv_records,
 )
 from .encoding import decode
 from .record import Interaction, Record, Skipped
@@ -97,14 +98,7 @@ def _split_credentials(family: str) -> tuple[str, str | None]:
 
 
 def _read_connections(filename: str, text: str) -> Iterator[Record | Skipped]:
-    base = base_name(filename)
-    _header, rows = csv_rows(text, filename, is_header=_is_connections_header)
-    for row in rows:
-        locator = f"{name}/{base}#row={row.number}"
-        if row.error:
-            yield Skipped(locator, row.error, row.line)
-            continue
-        yield _connection(row, locator)
+    return read_csv_records(name, filename, text, _is_connections_header, _connection)
 
 
 def _connection(row: CsvRow, locator: str) -> Record | Skipped:

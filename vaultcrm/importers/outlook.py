@@ -23,12 +23,11 @@ from .common import (
     CsvRow,
     add_unique,
     add_url,
-    base_name,
-    csv_rows,
-    first_record,
     multiline,
     one_line,
     parse_birthday,
+    read_csv_records,
+    sniff_csv,
 )
 from .encoding import decode
 from .record import Record, Skipped
@@ -60,20 +59,11 @@ def _is_header(fields: list[str]) -> bool:
 
 def sniff(filename: str, head: bytes) -> bool:
     """A CSV whose first line is Outlook's header."""
-    if not base_name(filename).lower().endswith(".csv"):
-        return False
-    return _is_header(first_record(decode(head, repair=False)))
+    return sniff_csv(filename, decode(head, repair=False), _is_header)
 
 
 def read(filename: str, data: bytes) -> Iterator[Record | Skipped]:
-    base = base_name(filename)
-    _header, rows = csv_rows(decode(data), filename, is_header=_is_header)
-    for row in rows:
-        locator = f"{name}/{base}#row={row.number}"
-        if row.error:
-            yield Skipped(locator, row.error, row.line)
-            continue
-        yield _record(row, locator)
+    return read_csv_records(name, filename, decode(data), _is_header, _record)
 
 
 def _record(row: CsvRow, locator: str) -> Record | Skipped:
