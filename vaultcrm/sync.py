@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,12 +131,20 @@ def merge_file(base: str, ours: str, theirs: str, *, marker_size: int = 7) -> tu
 
 def merge_bytes(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7) -> tuple[bytes, int]:
     """:func:`merge_texts` on raw file contents; text that is not UTF-8 gets a plain line merge."""
+    return _merge_raw(merge_texts, base, ours, theirs, marker_size)
+
+
+def _merge_raw(
+    merge: Callable[..., MergeResult], base: bytes, ours: bytes, theirs: bytes, marker_size: int
+) -> tuple[bytes, int]:
+    """Run a text merge on UTF-8 file contents; anything else (binary, another encoding) gets
+    git's plain line merge, byte for byte."""
     try:
         texts = [raw.decode("utf-8") for raw in (base, ours, theirs)]
     except UnicodeDecodeError:
         texts = []
     if texts and not any("\x00" in text for text in texts):
-        result = merge_texts(texts[0], texts[1], texts[2], marker_size=marker_size)
+        result = merge(texts[0], texts[1], texts[2], marker_size=marker_size)
         return result.text.encode("utf-8"), result.conflicts
     plain = [raw.decode("utf-8", "surrogateescape") for raw in (base, ours, theirs)]
     text, n = merge_file(plain[0], plain[1], plain[2], marker_size=marker_size)
@@ -741,16 +749,7 @@ def _plain_review(base: str, ours: str, theirs: str, marker_size: int) -> MergeR
 
 def merge_review_bytes(base: bytes, ours: bytes, theirs: bytes, *, marker_size: int = 7) -> tuple[bytes, int]:
     """:func:`merge_review_texts` on raw file contents; text that is not UTF-8 gets a plain line merge."""
-    try:
-        texts = [raw.decode("utf-8") for raw in (base, ours, theirs)]
-    except UnicodeDecodeError:
-        texts = []
-    if texts and not any("\x00" in text for text in texts):
-        result = merge_review_texts(texts[0], texts[1], texts[2], marker_size=marker_size)
-        return result.text.encode("utf-8"), result.conflicts
-    plain = [raw.decode("utf-8", "surrogateescape") for raw in (base, ours, theirs)]
-    text, n = merge_file(plain[0], plain[1], plain[2], marker_size=marker_size)
-    return text.encode("utf-8", "surrogateescape"), n
+    return _merge_raw(merge_review_texts, base, ours, theirs, marker_size)
 
 
 # ---------------------------------------------------------------------------
