@@ -115,9 +115,9 @@ def merge_driver(base: Path, ours: Path, theirs: Path, marker_size: int, path: t
       [merge "vaultcrm-review"]
         driver = python -m vaultcrm merge-driver --review %O %A %B %L %P
     """
-    from .. import sync as sync_mod
+    from ..mergedriver import run_driver
 
-    conflicts = sync_mod.run_driver(base, ours, theirs, marker_size, review=review)
+    conflicts = run_driver(base, ours, theirs, marker_size, review=review)
     if conflicts:
         click.echo(f"vaultcrm: {' '.join(path) or ours}: conflict markers left in the file", err=True)
         raise SystemExit(1)
