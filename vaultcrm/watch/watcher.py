@@ -1,53 +1,13 @@
-"""Keep the index current while the user edits: the watchdog adapter behind ``vaultcrm watch``.
-
-Filter, debounce, refresh; no click (the CLI prints the :class:`Report` objects this module
-hands to its ``report`` callback).
-
-Threads and processes
-    * watchdog's observer threads watch the vault root recursively and call
-      :meth:`Watcher._on_fs_event` for every create, modify, attribute change, delete and
-      move. That handler only filters and records: vault-relative ``.md`` paths and
-      ``vaultcrm.yaml`` go into the pending batch, a directory event asks for a full
-      refresh, anything else in a watched folder (an editor's temp or swap file) only marks
-      the index as possibly stale.
-    * the *indexer* (the thread that calls :meth:`Watcher.run`, the main thread under the
-      CLI) debounces, refreshes the index and writes the status file. It never holds a
-      transaction between refreshes.
-    * the *announcer*, a child process at low priority (:func:`announcer_main`), replays the
-      game after each change, reports what the user earned and rewrites this week's review
-      when asked to. The replay is pure Python and takes seconds on a large vault: in a
-      thread of this process it would hold the GIL against every SQLite call of a refresh.
-      It talks JSON lines over its stdin/stdout and stops when its stdin closes.
-
-Debounce
-    A batch is refreshed once no new event came for :data:`QUIET` seconds, or
-    :data:`MAX_DELAY` seconds after its first event while events keep coming. A burst
-    (a ``git pull``, a checkout, a copied folder) therefore becomes one refresh, or one per
-    second of a long burst. A batch of listed files refreshes only those paths; a directory
-    created, deleted or moved, a lost-events warning from the kernel, or more than
-    :data:`FULL_AT` files refresh the whole vault (a stat walk). A full refresh also runs
-    every :data:`RESCAN` seconds as a safety net.
-
-Status (``.vaultcrm/watcher.json`` + ``.vaultcrm/watcher.lock``)
-    The watcher holds an exclusive lock on ``watcher.lock`` while it runs and rewrites
-    ``watcher.json`` (pid, host, heartbeat, dirty flag, index schema, settings digest) every
-    :data:`HEARTBEAT` seconds. The dirty flag is set as soon as any event arrives in a
-    watched folder and cleared only when nothing is pending and no event came for
-    :data:`SETTLE` seconds (longer than watchdog's pairing delay for moves).
-    :func:`watcher_is_current` lets a command skip its own stat walk only when all of it
-    holds; in any doubt it returns False and the command refreshes as usual.
-"""
+"""The watcher: the observer, the debounce, the refresh and the status it keeps."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
 import queue
-import subprocess
 import sys
 import threading
 import time
@@ -56,29 +16,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import settings as settings_mod
-from . import vault as vaultio
-from .errors import VaultCRMError
-from .index import SCHEMA_VERSION
+from .. import settings as settings_mod
+from .. import vault as vaultio
+from ..errors import VaultCRMError
+from ..index import SCHEMA_VERSION
+from .announcer import Announcer
+from .paths import classify, ignored_folder, same_file_name
+from .report import Report
+from .status import LOCK_FILE, STATUS_FILE, STATUS_VERSION, host, lock, read_status, settings_digest, unlock
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent
     from watchdog.observers.api import BaseObserver
 
-    from .core import Vault
-    from .index import RefreshStats
-    from .model import Diagnostic
-    from .settings import Settings
-
-STATUS_FILE = "watcher.json"
-LOCK_FILE = "watcher.lock"
-STATUS_VERSION = 1
+    from ..core import Vault
+    from ..index import RefreshStats
+    from ..settings import Settings
 
 QUIET = 0.05  # refresh once the events have been quiet this long …
 MAX_DELAY = 1.0  # … or this long after the first event of a batch, whichever comes first
 SETTLE = 0.6  # the index counts as current this long after the last event (watchdog pairs moves for 0.5 s)
 HEARTBEAT = 1.0  # the status file is rewritten this often
-STALE = 3.0  # a heartbeat older than this is not trusted
 RESCAN = 60.0  # a full refresh this often, in case the system dropped events
 FULL_AT = 2000  # a batch of this many files is refreshed with a full stat walk
 RETRY = 1.0  # a refresh that failed is tried again after this long
@@ -86,197 +44,6 @@ RETRY = 1.0  # a refresh that failed is tried again after this long
 
 class WatchError(VaultCRMError):
     """The watcher cannot start or cannot go on."""
-
-
-@dataclass(frozen=True)
-class Report:
-    """One thing the watcher tells the user, as it happens.
-
-    ``kind`` is one of ``ready``, ``indexed``, ``gain`` (``message`` is the celebration line,
-    ``data`` the gain as JSON), ``unreadable``, ``readable``, ``review``, ``notice``, ``error``.
-    """
-
-    kind: str
-    indexed: int = 0
-    removed: int = 0
-    paths: tuple[str, ...] = ()  # the files of an ``indexed`` report, when known
-    diagnostic: Diagnostic | None = None
-    path: str | None = None
-    message: str = ""
-    data: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """One JSON object per report (no wall-clock values)."""
-        out: dict[str, Any] = {"event": self.kind}
-        if self.kind == "indexed":
-            out.update(indexed=self.indexed, removed=self.removed, paths=list(self.paths))
-        elif self.kind == "unreadable" and self.diagnostic is not None:
-            d = self.diagnostic
-            out.update(path=d.path, line=d.line, message=d.message)
-        else:
-            if self.data:
-                out.update(self.data)
-            if self.path is not None:
-                out["path"] = self.path
-            if self.message:
-                out["message"] = self.message
-        return out
-
-
-# ---------------------------------------------------------------------------
-# Which paths matter
-
-
-def ignored_folder(parts: list[str], templates: str = "templates") -> bool:
-    """True for a folder the index never reads: hidden, ``.vaultcrm``, ``.git``, templates …"""
-    for i, part in enumerate(parts):
-        if part.startswith(".") or part in vaultio.SKIP_DIRS:
-            return True
-        if "/".join(parts[: i + 1]) == templates:
-            return True
-    return False
-
-
-def classify(rel: str, templates: str = "templates") -> str | None:
-    """``"md"`` for a file the index reads, ``"settings"`` for vaultcrm.yaml, else None.
-
-    The same rule as :func:`vaultcrm.vault.walk`: ``.md`` files outside hidden and skipped
-    folders whose names do not start with a dot. Editors' swap, backup and temp files
-    (``.foo.md.swp``, ``foo.md~``, ``4913``, ``.#foo.md``, ``*.tmp``) never match.
-    """
-    if rel == settings_mod.SETTINGS_FILE:
-        return "settings"
-    parts = rel.split("/")
-    name = parts[-1]
-    if not name.endswith(".md") or name.startswith(".") or ignored_folder(parts[:-1], templates):
-        return None
-    return "md"
-
-
-def _same_file_name(a: str, b: str) -> bool:
-    """Two paths a case- or normalisation-insensitive file system may treat as one."""
-    import unicodedata
-
-    return unicodedata.normalize("NFC", a).casefold() == unicodedata.normalize("NFC", b).casefold()
-
-
-# ---------------------------------------------------------------------------
-# The status file and the lock
-
-
-def _host() -> str:
-    if hasattr(os, "uname"):
-        return os.uname().nodename
-    import platform
-
-    return platform.node()
-
-
-def settings_digest(root: Path) -> str:
-    """A digest of vaultcrm.yaml as it is on disk (b"" when missing)."""
-    try:
-        raw = (root / settings_mod.SETTINGS_FILE).read_bytes()
-    except OSError:
-        raw = b""
-    return hashlib.blake2b(raw, digest_size=12).hexdigest()
-
-
-def _lock(fd: int, shared: bool = False) -> None:
-    """Take a lock without waiting; OSError when someone else holds it."""
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-
-
-def _unlock(fd: int) -> None:
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        import msvcrt
-
-        with contextlib.suppress(OSError):
-            os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _lock_is_held(path: Path) -> bool:
-    """True when a live process holds the watcher lock (the OS drops it when a process dies)."""
-    try:
-        fd = os.open(path, os.O_RDWR if sys.platform == "win32" else os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        try:
-            _lock(fd, shared=True)
-        except OSError:
-            return True
-        _unlock(fd)
-        return False
-    finally:
-        os.close(fd)
-
-
-def _pid_alive(pid: object) -> bool:
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return False
-    if sys.platform == "win32":  # pragma: no cover - os.kill(pid, 0) would send CTRL_C_EVENT there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
-def read_status(root: str | Path) -> dict[str, Any] | None:
-    """The watcher's status file, or None when there is none or it cannot be read."""
-    try:
-        data = json.loads((Path(root) / vaultio.STATE_DIR / STATUS_FILE).read_bytes())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def watcher_is_current(root: str | Path) -> bool:
-    """True when a live ``vaultcrm watch`` keeps this vault's index current right now.
-
-    A command may then skip its own stat walk. All of these must hold: the status file
-    is this version's, written on this host for this index schema and this vaultcrm.yaml;
-    its heartbeat is fresh; nothing is dirty (no event waits for a refresh); the pid is
-    alive and the watcher lock is held. Anything unexpected returns False (refresh).
-    """
-    try:
-        root = Path(root)
-        s = read_status(root)
-        if s is None or s.get("version") != STATUS_VERSION or s.get("dirty") is not False:
-            return False
-        beat = s.get("heartbeat")
-        if not isinstance(beat, int | float) or not -1.0 <= time.time() - beat <= STALE:
-            return False
-        if s.get("schema") != SCHEMA_VERSION or s.get("host") != _host():
-            return False
-        if s.get("settings") != settings_digest(root):
-            return False
-        if not _pid_alive(s.get("pid")):
-            return False
-        return _lock_is_held(root / vaultio.STATE_DIR / LOCK_FILE)
-    except Exception:  # noqa: BLE001 - in doubt, the command refreshes
-        return False
-
-
-# ---------------------------------------------------------------------------
-# The watcher
 
 
 @dataclass
@@ -311,15 +78,6 @@ class _OverflowLog(logging.Handler):
         with contextlib.suppress(Exception):
             if "overflow" in record.getMessage().lower():
                 self.watcher._on_overflow()
-
-
-def _review_writer() -> Callable[..., tuple[str, bool]] | None:
-    """``vaultcrm.review.write_review`` when this vaultcrm has it (it is written separately)."""
-    try:
-        from .review import write_review
-    except ImportError:
-        return None
-    return write_review
 
 
 class Watcher:
@@ -367,7 +125,7 @@ class Watcher:
         self._stopping = False
         self._failure: BaseException | None = None
 
-        self._announcer: _Announcer | None = None
+        self._announcer: Announcer | None = None
 
         self._vault: Vault | None = None
         self._observer: BaseObserver | None = None
@@ -452,7 +210,7 @@ class Watcher:
             self._note(f"cannot keep the watcher's status in {vaultio.STATE_DIR}/ ({exc.strerror or exc})")
             return
         try:
-            _lock(fd)
+            lock(fd)
         except OSError:
             os.close(fd)
             other = (read_status(self.root) or {}).get("pid")
@@ -487,14 +245,14 @@ class Watcher:
         self._emit(Report("ready", indexed=stats.parsed if stats else 0, removed=stats.removed if stats else 0))
 
     def _open_vault(self) -> Vault:
-        from .core import Vault
+        from ..core import Vault
 
         return Vault(self.root, self._today(self._settings), self._settings)
 
     def _today(self, settings: Settings) -> dt.date:
         if self._fixed_today is not None:
             return self._fixed_today
-        from .core import today_in
+        from ..core import today_in
 
         return today_in(settings.timezone)
 
@@ -565,7 +323,7 @@ class Watcher:
             self._announcer.close()
         if self._lock_fd is not None:
             with contextlib.suppress(OSError):
-                _unlock(self._lock_fd)
+                unlock(self._lock_fd)
             os.close(self._lock_fd)
             self._lock_fd = None
         if self._vault is not None:
@@ -617,7 +375,7 @@ class Watcher:
                 settings = touched = True
             elif not ignored_folder(parts[:-1], templates):
                 touched = True  # an editor's temp or swap file: a save is probably on its way
-        if kind == "moved" and len(paths) == 2 and _same_file_name(*paths):
+        if kind == "moved" and len(paths) == 2 and same_file_name(*paths):
             full = True  # foo.md → Foo.md on a case-insensitive disk: let the walk decide
         if not touched:
             return
@@ -806,7 +564,7 @@ class Watcher:
         data = {
             "version": STATUS_VERSION,
             "pid": os.getpid(),
-            "host": _host(),
+            "host": host(),
             "root": str(self.root),
             "schema": SCHEMA_VERSION,
             "settings": self._digest,
@@ -829,7 +587,7 @@ class Watcher:
 
     def _start_announcer(self) -> None:
         if self._announcer is None and (self.review or self._settings.gamification):
-            announcer = _Announcer(self)
+            announcer = Announcer(self)
             if announcer.start():
                 self._announcer = announcer
 
@@ -853,251 +611,3 @@ class Watcher:
         if message not in self._said:
             self._said.add(message)
             self._emit(Report("error", message=message))
-
-
-# ---------------------------------------------------------------------------
-# The announcer: the game and the review, in a child process
-
-
-class _Announcer:
-    """The watcher's end of the announcer process: sends what changed, relays what it reports."""
-
-    def __init__(self, watcher: Watcher) -> None:
-        self.watcher = watcher
-        self.proc: subprocess.Popen[str] | None = None
-        self.reader: threading.Thread | None = None
-        self.lock = threading.Lock()
-
-    def start(self) -> bool:
-        w = self.watcher
-        code = "from vaultcrm.watch import announcer_main; announcer_main()"
-        extra: dict[str, Any] = {}
-        if sys.platform == "win32":  # pragma: no cover - keep Ctrl-C for the watcher itself
-            extra["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
-        else:
-            extra["start_new_session"] = True  # Ctrl-C in the terminal reaches the watcher only
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                encoding="utf-8",
-                **extra,
-            )
-        except OSError as exc:
-            w._error(f"cannot start the announcer ({exc.strerror or exc}): no celebrations")
-            return False
-        today = w._fixed_today.isoformat() if w._fixed_today else None
-        self._write({"root": str(w.root), "today": today, "review": w.review})
-        self.reader = threading.Thread(target=self._relay, name="vaultcrm-announcer-relay", daemon=True)
-        self.reader.start()
-        return True
-
-    def send(self, *, review: bool, rebase: bool) -> None:
-        self._write({"review": review, "rebase": rebase})
-
-    def _write(self, message: dict[str, Any]) -> None:
-        assert self.proc is not None and self.proc.stdin is not None
-        with self.lock:
-            try:
-                self.proc.stdin.write(json.dumps(message) + "\n")
-                self.proc.stdin.flush()
-            except (OSError, ValueError):
-                pass  # it has stopped: _relay says so
-
-    def _relay(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        w = self.watcher
-        for line in self.proc.stdout:
-            try:
-                data = json.loads(line)
-                kind, path, message = str(data["kind"]), data.get("path"), str(data.get("message", ""))
-                report = Report(kind, path=path, message=message, data=data.get("data"))
-            except (ValueError, KeyError, TypeError):
-                continue
-            if report.kind == "ready":
-                w._all_set()
-            elif report.kind == "error":
-                w._error(report.message)
-            else:
-                w._emit(report)
-        w._all_set()
-        if not w._stopping:
-            w._error("the announcer stopped: no more celebrations until the watcher is restarted")
-
-    def close(self) -> None:
-        proc = self.proc
-        if proc is None:
-            return
-        with self.lock, contextlib.suppress(OSError):
-            assert proc.stdin is not None
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=2)  # it finishes what it is doing; a replay of a huge vault is cut short
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            try:
-                proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if self.reader is not None:
-            self.reader.join(timeout=2)
-
-
-class _Game:
-    """The announcer's work: replay the game after each change and report the gain."""
-
-    def __init__(self, root: Path, today: dt.date | None, review: bool, send: Callable[..., None]) -> None:
-        self.root = root
-        self.fixed_today = today
-        self.review = review
-        self.send = send
-        self.settings: Settings | None = None
-        self.before: Any = None
-        self.played_on: dt.date | None = None
-        self.said: set[str] = set()
-
-    def error(self, message: str) -> None:
-        if message not in self.said:
-            self.said.add(message)
-            self.send("error", message=message)
-
-    def load_settings(self) -> None:
-        try:
-            self.settings = settings_mod.load(self.root)
-        except VaultCRMError as exc:
-            self.error(f"vaultcrm.yaml: {exc}")
-            if self.settings is None:
-                self.settings = settings_mod.Settings()
-
-    def today(self) -> dt.date:
-        if self.fixed_today is not None:
-            return self.fixed_today
-        from .core import today_in
-
-        assert self.settings is not None
-        return today_in(self.settings.timezone)
-
-    def play(self, today: dt.date) -> Any:
-        """The game report as of ``today`` (None in quiet mode), read from one snapshot of the index."""
-        from .core import Vault
-
-        assert self.settings is not None
-        if not self.settings.gamification:
-            return None
-        v = Vault(self.root, today, self.settings)
-        try:
-            conn = v.index.conn
-            conn.execute("BEGIN")  # one consistent snapshot, released right after
-            try:
-                return v.game()
-            finally:
-                conn.execute("COMMIT")
-        finally:
-            v.close()
-
-    def round(self, review: bool, rebase: bool) -> None:
-        """One change (or several, coalesced): cheer for what it earned, then the review."""
-        from .gamification import diff
-
-        if rebase or self.settings is None:
-            self.load_settings()
-            rebase = True
-        today = self.today()
-        rebase = rebase or today != self.played_on  # a new day is not an achievement
-        try:
-            after = self.play(today)
-        except Exception as exc:  # noqa: BLE001 - report, and try again on the next change
-            self.error(f"cannot compute the game: {exc}")
-            return
-        if not rebase and self.before is not None and after is not None:
-            gain = diff(self.before, after)
-            if gain.messages():
-                self.send("gain", message=str(gain), data=gain.to_json())
-        self.before, self.played_on = after, today
-        if self.review and review:
-            self.write_review(today)
-
-    def write_review(self, today: dt.date) -> None:
-        write = _review_writer()
-        if write is None:
-            self.error("--review: this vaultcrm cannot write reviews yet")
-            return
-        from .core import Vault
-
-        assert self.settings is not None
-        v = Vault(self.root, today, self.settings)
-        try:
-            rel, changed = write(v, None, False)
-        except Exception as exc:  # noqa: BLE001
-            self.error(f"cannot write the review: {exc}")
-            return
-        finally:
-            v.close()
-        if changed:
-            self.send("review", path=rel)
-
-
-def announcer_main() -> None:
-    """The announcer process that :class:`Watcher` starts (not for direct use).
-
-    Reads JSON lines on stdin: first ``{"root", "today", "review"}``, then one
-    ``{"review": bool, "rebase": bool}`` per change; writes JSON lines on stdout
-    (``{"kind": "gain" | "review" | "error", …}``). Changes that arrive during a replay are
-    coalesced into one more round. Exits when stdin closes.
-    """
-    import signal
-
-    with contextlib.suppress(AttributeError, ValueError, OSError):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(10)  # the indexer and the user's own commands come first
-    out = sys.stdout
-    sys.stdout = sys.stderr  # nothing but the protocol on the pipe
-
-    def send(kind: str, **fields: Any) -> None:
-        out.write(json.dumps({"kind": kind, **fields}, ensure_ascii=False) + "\n")
-        out.flush()
-
-    try:
-        init = json.loads(sys.stdin.readline() or "null")
-        if not isinstance(init, dict):
-            return
-        inbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
-
-        def read() -> None:
-            for line in sys.stdin:
-                with contextlib.suppress(ValueError):
-                    inbox.put(json.loads(line))
-            inbox.put(None)
-
-        threading.Thread(target=read, daemon=True).start()
-        today = dt.date.fromisoformat(init["today"]) if init.get("today") else None
-        game = _Game(Path(init["root"]), today, bool(init.get("review")), send)
-        game.round(review=False, rebase=True)  # the starting point: nothing to cheer yet
-        send("ready")
-        while True:
-            message = inbox.get()
-            if message is None:
-                return
-            review, rebase, closing = False, False, False
-            while message is not None:
-                review = review or bool(message.get("review"))
-                rebase = rebase or bool(message.get("rebase"))
-                try:
-                    message = inbox.get_nowait()
-                except queue.Empty:
-                    break
-                closing = message is None
-            if closing:
-                return
-            game.round(review, rebase)
-    except BrokenPipeError:
-        return
-    except Exception as exc:  # noqa: BLE001 - say why before going
-        with contextlib.suppress(Exception):
-            send("error", message=f"the announcer failed: {exc!r}")
