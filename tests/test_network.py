@@ -277,7 +277,7 @@ def test_betweenness_matches_networkx(tmp_path: Path) -> None:
 
 
 def test_large_graphs_sample_betweenness_deterministically(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(network, "BETWEENNESS_WORK", 500)
+    monkeypatch.setattr(network.influence, "BETWEENNESS_WORK", 500)
     nodes = {f"n{i:03d}": network.Node(f"n{i:03d}", f"N {i}", f"p/{i}.md") for i in range(60)}
     adj: dict[str, dict[str, float]] = {n: {} for n in nodes}
     ids = sorted(nodes)

@@ -35,11 +35,6 @@ here: ``from vaultcrm.network import path_report`` keeps working.
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
-from typing import Any
-
-from . import graph, influence, intros, person, routes
 from .graph import (
     COMPANY,
     COMPANY_MAX,
@@ -177,18 +172,3 @@ __all__ = [
     "intros_report",
     "person_network",
 ]
-
-
-class _Package(ModuleType):
-    """Setting a name on the package sets it in every module of it that holds the name, as
-    when the package was one module: ``monkeypatch.setattr(network, "BETWEENNESS_WORK", 500)``
-    reaches :func:`~vaultcrm.network.influence.betweenness`."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        for module in (graph, routes, influence, intros, person):
-            if name in vars(module):
-                setattr(module, name, value)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
