@@ -214,3 +214,25 @@ def test_interrupted_cold_build_leaves_a_working_index(vault: Path, monkeypatch,
     with Index(vault, F) as ix:
         assert ix.refresh().parsed == 48
         assert _contents(ix) == serial
+
+
+def test_no_fork_while_other_threads_run(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`vaultcrm watch` refreshes from a threaded process: forking there can hang a worker,
+    so a big batch is parsed in-process instead, with the same result."""
+    import threading
+
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN", 2)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        if sys.platform == "linux":
+            assert index_mod._pool_method() is None
+        with Index(vault, F) as ix:
+            ix.refresh()
+            assert ix.conn.execute("SELECT count(*) FROM people").fetchone()[0] > 2
+    finally:
+        stop.set()
+        other.join()
+    if sys.platform == "linux" and threading.active_count() == 1:
+        assert index_mod._pool_method() == "fork"

@@ -36,6 +36,23 @@ SCHEMA_VERSION = 11
 DB_NAME = "index.sqlite"
 RACY_NS = 1_000_000_000  # files saved this close to a refresh are re-checked by hash next time
 PARALLEL_MIN = 500  # parse in worker processes from this many files on
+
+
+def _pool_method() -> str | None:
+    """How to start parse workers, or None to parse in this process.
+
+    ``fork`` on Linux (the workers share the parent's imports: fast), but only while this
+    process has a single thread: forking a threaded process (``vaultcrm watch``, with its
+    observer threads) can leave a worker holding a lock that no thread will ever release,
+    and the refresh hangs. Elsewhere ``spawn``.
+    """
+    if sys.platform != "linux":
+        return "spawn"
+    import threading
+
+    return "fork" if threading.active_count() == 1 else None
+
+
 BULK_MIN = 1000  # a cold build of this many files drops the indexes and builds them at the end
 
 _SCHEMA = """
@@ -603,7 +620,13 @@ class Index:
                 )
 
     def _workers_ok(self, rels: list[str], preread: dict[str, bytes]) -> bool:
-        return len(rels) >= PARALLEL_MIN and (os.cpu_count() or 1) >= 2 and not preread and self.path != ":memory:"
+        return (
+            len(rels) >= PARALLEL_MIN
+            and (os.cpu_count() or 1) >= 2
+            and not preread
+            and self.path != ":memory:"
+            and _pool_method() is not None
+        )
 
     def _build_in_workers(self, rels: list[str], scan_ns: int, progress: Callable[[int, int], None] | None) -> int:
         """A cold build: two workers parse and write rows into scratch databases under
@@ -621,8 +644,7 @@ class Index:
         # the scratch files are detached and removed by _drop_scratch, after the transaction
         first = self._next_rowid()
         tasks = [(first + i, rels[i : i + BUILD_CHUNK]) for i in range(0, len(rels), BUILD_CHUNK)]
-        method = "fork" if sys.platform == "linux" else "spawn"
-        ctx = multiprocessing.get_context(method)
+        ctx = multiprocessing.get_context(_pool_method())
         total, done = len(rels), 0
         with ctx.Pool(2, _worker_init, (str(self.root), self.folders, build_dir, scan_ns)) as pool:
             for n in pool.imap_unordered(_worker_build, tasks):
@@ -667,10 +689,10 @@ class Index:
         total = len(rels)
         root = str(self.root)
         done = 0
-        if total >= PARALLEL_MIN and (os.cpu_count() or 1) >= 2 and not preread:
+        method = _pool_method()
+        if total >= PARALLEL_MIN and (os.cpu_count() or 1) >= 2 and not preread and method is not None:
             import multiprocessing
 
-            method = "fork" if sys.platform == "linux" else "spawn"
             ctx = multiprocessing.get_context(method)
             with ctx.Pool(2, _worker_init, (root, self.folders)) as pool:
                 for rows in pool.imap_unordered(_worker_parse, rels, chunksize=64):
