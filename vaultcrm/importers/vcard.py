@@ -131,11 +131,13 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     qp = b64 = False
     for number, raw in enumerate(_NEWLINE.split(text), 1):
         if current is not None:
+            if qp and current.endswith("="):
+                # a quoted-printable soft line break; it comes before folding, because the
+                # next line's first character is content (" 0" after "=" is a space and a 0)
+                current = current[:-1] + raw
+                continue
             if raw[:1] in (" ", "\t"):
                 current += raw[1:]
-                continue
-            if qp and current.endswith("="):
-                current = current[:-1] + raw  # a quoted-printable soft line break
                 continue
             if b64 and raw and _BASE64_LINE.fullmatch(raw) and ":" not in raw:
                 current += raw  # 2.1 base64 continued without indentation
