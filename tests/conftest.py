@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from vaultcrm.cli import cli
+
+# CI (`.ci/run` sets CI=1) replays the same examples on every run, so that a landing is never
+# decided by a random draw; locally each run explores new ones (and keeps failures in .hypothesis/).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 FIXTURE = Path(__file__).parent / "fixtures" / "vault"
 TODAY = "2026-11-24"
