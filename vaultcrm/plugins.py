@@ -33,8 +33,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 import os
 import sys
 import types as pytypes
@@ -46,8 +44,23 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from . import hooks
+from .entrypoints import EntryPoint, entry_points_of  # noqa: F401  (re-exported)
 from .errors import VaultCRMError
 from .hooks import hookimpl
+from .trust import (  # noqa: F401  (re-exported: trust lived here)
+    ENV_CONFIG,
+    TRUST_FILE,
+    VAULT_PLUGIN_DIR,
+    config_dir,
+    read_trust,
+    resolve_vault_plugin,
+    sha256_of,
+    trust,
+    trust_path,
+    untrust,
+    vault_plugin_files,
+    write_trust,
+)
 
 if TYPE_CHECKING:
     import click
@@ -60,11 +73,8 @@ if TYPE_CHECKING:
     from .settings import InteractionType, Settings
 
 ENV_LOAD = "VAULTCRM_LOAD_PLUGINS"
-ENV_CONFIG = "VAULTCRM_CONFIG_DIR"
 GROUP = "vaultcrm"
 BUILTIN = "vaultcrm"
-VAULT_PLUGIN_DIR = ".vaultcrm/plugins"
-TRUST_FILE = "trusted-plugins.json"
 HOOK_NAMES = (
     "vaultcrm_commands",
     "vaultcrm_importers",
@@ -158,227 +168,6 @@ def _allowed(chosen: set[str] | None, *names: str | None) -> bool:
     if chosen is None:
         return True
     return any(n is not None and n.lower() in chosen for n in names)
-
-
-# ---------------------------------------------------------------------------
-# Installed packages: the entry points of one group, read cheaply
-
-
-@dataclass(frozen=True)
-class EntryPoint:
-    name: str
-    value: str  # "module" or "module:attr"
-    package: str | None
-    version: str | None
-
-    def load(self) -> Any:
-        import importlib
-
-        module_name, _, attr = self.value.partition(":")
-        obj: Any = importlib.import_module(module_name.strip())
-        for part in attr.strip().split(".") if attr.strip() else ():
-            obj = getattr(obj, part)
-        return obj
-
-
-def entry_points_of(group: str) -> list[EntryPoint]:
-    """The entry points of ``group`` from the ``*.dist-info`` folders on ``sys.path``.
-
-    What ``importlib.metadata.entry_points(group=…)`` returns, without importing it (it pulls
-    in the ``email`` package: tens of milliseconds on every command). The first distribution
-    of a name on ``sys.path`` wins, as with importlib.metadata. A path entry that is not a
-    plain folder (a zip, an egg) falls back to importlib.metadata.
-    """
-    found: list[EntryPoint] = []
-    seen: set[str] = set()
-    fallback = False
-    for entry in sys.path:
-        folder = Path(entry or ".")
-        try:
-            names = os.listdir(folder)
-        except (NotADirectoryError, FileNotFoundError, PermissionError):
-            fallback = fallback or (folder.is_file() and folder.suffix in (".zip", ".egg", ".whl"))
-            continue
-        except OSError:
-            continue
-        for name in sorted(names):
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            stem = name.rsplit(".", 1)[0]
-            key = _norm(stem.split("-", 1)[0])
-            if key in seen:
-                continue
-            seen.add(key)
-            try:
-                text = (folder / name / "entry_points.txt").read_text(encoding="utf-8")
-            except OSError:
-                continue
-            eps = _section(text, group)
-            if not eps:
-                continue
-            package, version = _name_version(folder / name, stem)
-            found += [EntryPoint(n, v, package, version) for n, v in eps]
-    if fallback:
-        from importlib.metadata import entry_points
-
-        have = {ep.name for ep in found}
-        for ep in entry_points(group=group):
-            if ep.name not in have:
-                dist = getattr(ep, "dist", None)
-                package = dist.metadata["Name"] if dist else None
-                found.append(EntryPoint(ep.name, ep.value, package, dist.version if dist else None))
-    return found
-
-
-def _norm(name: str) -> str:
-    import re
-
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def _section(text: str, group: str) -> list[tuple[str, str]]:
-    """``name = value`` lines of one ``[group]`` of an entry_points.txt (an INI file)."""
-    out: list[tuple[str, str]] = []
-    inside = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            inside = line[1:-1].strip() == group
-            continue
-        if inside and "=" in line:
-            name, _, value = line.partition("=")
-            value = value.split("[", 1)[0].strip()  # extras are not needed to load it
-            out.append((name.strip(), value))
-    return out
-
-
-def _name_version(info: Path, stem: str) -> tuple[str | None, str | None]:
-    """Name and Version from METADATA (PKG-INFO for eggs); the folder name says them too."""
-    name, version = None, None
-    for meta in ("METADATA", "PKG-INFO"):
-        try:
-            with open(info / meta, encoding="utf-8") as fh:
-                for line in fh:
-                    if not line.strip():
-                        break  # the headers end at the first blank line
-                    if line.startswith("Name:"):
-                        name = line[5:].strip()
-                    elif line.startswith("Version:"):
-                        version = line[8:].strip()
-            break
-        except OSError:
-            continue
-    if name is None or version is None:
-        parts = stem.split("-")
-        name = name or parts[0]
-        version = version or (parts[1] if len(parts) > 1 else None)
-    return name, version
-
-
-# ---------------------------------------------------------------------------
-# Trust (per machine, outside the vault)
-
-
-def config_dir() -> Path:
-    """``$VAULTCRM_CONFIG_DIR``, else the platform's per-user config folder + ``vaultcrm``."""
-    given = os.environ.get(ENV_CONFIG)
-    if given:
-        return Path(given).expanduser()
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-    return base / "vaultcrm"
-
-
-def trust_path() -> Path:
-    return config_dir() / TRUST_FILE
-
-
-def _read_trust() -> dict[str, dict[str, str]]:
-    try:
-        data = json.loads(trust_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"trusted": {}, "noticed": {}}
-    if not isinstance(data, dict):
-        data = {}
-    out: dict[str, dict[str, str]] = {}
-    for key in ("trusted", "noticed"):
-        value = data.get(key)
-        out[key] = {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-    return out
-
-
-def _write_trust(data: dict[str, dict[str, str]]) -> None:
-    from .vault import atomic_write
-
-    path = trust_path()
-    text = json.dumps({"version": 1, **data}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    try:
-        atomic_write(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise VaultCRMError(
-            f"cannot write the list of trusted plugins: {exc.strerror or exc}",
-            path=str(path),
-            hint=f"set {ENV_CONFIG} to a folder you can write",
-        ) from None
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def vault_plugin_files(root: Path) -> list[Path]:
-    folder = root / VAULT_PLUGIN_DIR
-    try:
-        return sorted(p for p in folder.iterdir() if p.suffix == ".py" and p.is_file() and not p.name.startswith("."))
-    except OSError:
-        return []
-
-
-def resolve_vault_plugin(root: Path, file: str) -> Path:
-    """FILE as given (relative to here or to the vault), checked to be a vault plugin."""
-    candidates = [Path(file).expanduser(), root / file, root / VAULT_PLUGIN_DIR / file]
-    folder = (root / VAULT_PLUGIN_DIR).resolve()
-    for cand in candidates:
-        if cand.is_file():
-            path = cand.resolve()
-            if path.parent != folder or path.suffix != ".py":
-                raise VaultCRMError(
-                    f"'{file}' is not a vault plugin",
-                    hint=f"vault plugins are the .py files in {VAULT_PLUGIN_DIR}/",
-                )
-            return path
-    raise VaultCRMError(f"no such plugin file: '{file}'", hint=f"vault plugins live in {VAULT_PLUGIN_DIR}/")
-
-
-def trust(root: Path, file: str) -> tuple[str, str]:
-    """Trust a vault plugin's current content on this machine; return (vault path, sha256)."""
-    path = resolve_vault_plugin(root, file)
-    digest = sha256_of(path.read_bytes())
-    rel = path.relative_to(root.resolve()).as_posix()
-    data = _read_trust()
-    data["trusted"][digest] = str(path)
-    _write_trust(data)
-    return rel, digest
-
-
-def untrust(root: Path, file: str) -> tuple[str, int]:
-    """Forget every trust entry for this file (its current hash and its path); return (path, removed)."""
-    path = resolve_vault_plugin(root, file)
-    digest = sha256_of(path.read_bytes())
-    data = _read_trust()
-    gone = [k for k, v in data["trusted"].items() if k == digest or v == str(path)]
-    for k in gone:
-        del data["trusted"][k]
-    if gone:
-        _write_trust(data)
-    return path.relative_to(root.resolve()).as_posix(), len(gone)
 
 
 # ---------------------------------------------------------------------------
@@ -485,7 +274,7 @@ class Plugins:
         enabled = _enabled_in_settings(root)
         if enabled is not None:  # `plugins: [a, b]` in vaultcrm.yaml: only those vault plugins
             files = [p for p in files if _allowed(enabled, p.stem, p.name)]
-        trust_data = _read_trust()
+        trust_data = read_trust()
         untrusted: list[PluginInfo] = []
         for path in files:
             rel = path.relative_to(root).as_posix()
@@ -529,7 +318,7 @@ class Plugins:
             for i in new:
                 trust_data["noticed"][str(i.sha256)] = str(root / str(i.path))
             with contextlib.suppress(VaultCRMError):
-                _write_trust(trust_data)
+                write_trust(trust_data)
 
     # -- calling hooks, one plugin at a time -----------------------------------
 
