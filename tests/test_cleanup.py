@@ -166,12 +166,13 @@ def test_plan_link_rewrites_lists_only_changing_files(vault: Path) -> None:
 # bulk.guard
 
 
-def test_guard_outside_git_backs_up_every_existing_file(vault: Path) -> None:
+def test_guard_outside_git_backs_up_every_existing_file(vault: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
+    # git must not find a repository above tmp_path (a checkout of the tests, say)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(vault.parent))
     v = open_vault(vault)
-    if bulk.git_toplevel(vault) is not None:
-        pytest.skip("tmp_path is inside a git repository")
+    assert bulk.git_toplevel(vault) is None
     paths = ["people/Klaus Breyer.md", "people/Anna Schmidt.md", "people/Nobody Yet.md"]
     with bulk.guard(v, paths, what="rename", now=dt.datetime(2026, 11, 30, 17, 15)) as g:
         pass
